@@ -1,0 +1,366 @@
+//! The version-ranged facts about Codex, compiled in from `checks/catalog.toml`.
+//!
+//! Rules are data, not code: every behaviour that changed between Codex releases is a range in the
+//! catalog with its evidence, so a new release means editing one TOML file and rerunning the fidelity
+//! suite. `Rules` binds the catalog to one Codex version and is what every check consults.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use semver::{Version, VersionReq};
+use serde::Deserialize;
+
+const CATALOG_TOML: &str = include_str!("../checks/catalog.toml");
+
+/// The parsed catalog.
+#[derive(Debug, Deserialize)]
+pub struct Catalog {
+    /// Dates, minimums and the newest release the catalog knows.
+    pub meta: Meta,
+    features: BTreeMap<String, FeatureRange>,
+    mantle_regions: Vec<Ranged<RegionList>>,
+    model_catalog: Vec<Ranged<ModelList>>,
+    runtime_catalog: Vec<Ranged<ModelList>>,
+    provider_overridable: Vec<Ranged<Overridable>>,
+    /// Which Mantle regions serve which model, with its verification date.
+    pub model_regions: ModelRegions,
+}
+
+/// Catalog-wide facts.
+#[derive(Debug, Deserialize)]
+pub struct Meta {
+    /// The newest Codex release whose behaviour the catalog records.
+    pub newest_known: Version,
+    /// When the catalog was last checked against real releases.
+    pub verified: String,
+    /// Every release the facts were observed on.
+    pub tested_versions: Vec<Version>,
+    /// The minimum the official documentation asks for.
+    pub docs_minimum: Version,
+    /// The first release whose Bedrock requests can succeed at all.
+    pub functional_minimum: Version,
+    /// The minimum desktop app / VS Code extension version.
+    pub app_minimum: Version,
+}
+
+#[derive(Debug, Deserialize)]
+struct FeatureRange {
+    since: Version,
+    until: Option<Version>,
+    evidence: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Ranged<T> {
+    versions: VersionReq,
+    #[serde(flatten)]
+    value: T,
+}
+
+#[derive(Debug, Deserialize)]
+struct RegionList {
+    regions: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ModelList {
+    models: Vec<String>,
+    default_model: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Overridable {
+    keys: Vec<String>,
+    message: String,
+}
+
+/// Curated model × region availability.
+#[derive(Debug, Deserialize)]
+pub struct ModelRegions {
+    /// When the data was last checked.
+    pub verified: String,
+    /// Where the data comes from.
+    pub evidence: String,
+    /// Model id → Mantle regions that serve it.
+    pub models: BTreeMap<String, Vec<String>>,
+}
+
+/// A behaviour switch in the catalog's `[features]` table. The TOML key is the snake_case name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Feature {
+    /// The built-in `amazon-bedrock` provider exists.
+    BedrockProvider,
+    /// Requests are signed (SigV4 or bearer); 0.123 sent none.
+    Sigv4,
+    /// `aws.region` is honoured.
+    RegionConfig,
+    /// `codex debug models` has a Bedrock catalog.
+    BedrockModelCatalog,
+    /// The `/openai/v1` base path.
+    OpenaiV1Path,
+    /// The `web_search` tool is never sent on Bedrock.
+    WebSearchSuppressed,
+    /// `codex exec --strict-config` exists.
+    StrictConfig,
+    /// `session-id`/`thread-id` and `x-amzn-mantle-client-agent` headers are signed.
+    MantleClientHeaders,
+    /// `--profile NAME` layers `NAME.config.toml`; legacy profiles are errors.
+    ProfilesV2,
+    /// The bearer path may take its region from `AWS_REGION`/`AWS_DEFAULT_REGION`.
+    BearerRegionFromEnv,
+    /// `web_search = "indexed"` is accepted.
+    WebSearchIndexed,
+    /// Managed Bedrock API key in `auth.json`.
+    ManagedApiKey,
+    /// Friendly message for an expired signature.
+    FriendlySignatureExpired,
+    /// `base_url`, `auth`, `http_headers` may be set on the built-in provider.
+    ProviderBaseUrl,
+    /// The `web_search` tool is sent by default again.
+    WebSearchSentByDefault,
+    /// The built-in `amazon-bedrock-runtime` provider exists.
+    RuntimeProvider,
+    /// `aws.auth_refresh` exists.
+    AuthRefresh,
+    /// A configured `aws.profile` outranks every other credential source but the `auth` command.
+    ConfigProfileFirst,
+    /// Managed Bedrock access keys in `auth.json`.
+    ManagedAccessKeys,
+    /// The unsupported-region error no longer says "Mantle".
+    RegionErrorWithoutMantle,
+    /// `aws.credential_export` exists.
+    CredentialExport,
+    /// Unknown keys are warned about; config errors carry the `Error loading config.toml:` prefix.
+    UnknownKeyWarning,
+}
+
+impl Feature {
+    /// Every feature, for the catalog self-test.
+    pub const ALL: &[Feature] = &[
+        Feature::BedrockProvider,
+        Feature::Sigv4,
+        Feature::RegionConfig,
+        Feature::BedrockModelCatalog,
+        Feature::OpenaiV1Path,
+        Feature::WebSearchSuppressed,
+        Feature::StrictConfig,
+        Feature::MantleClientHeaders,
+        Feature::ProfilesV2,
+        Feature::BearerRegionFromEnv,
+        Feature::WebSearchIndexed,
+        Feature::ManagedApiKey,
+        Feature::FriendlySignatureExpired,
+        Feature::ProviderBaseUrl,
+        Feature::WebSearchSentByDefault,
+        Feature::RuntimeProvider,
+        Feature::AuthRefresh,
+        Feature::ConfigProfileFirst,
+        Feature::ManagedAccessKeys,
+        Feature::RegionErrorWithoutMantle,
+        Feature::CredentialExport,
+        Feature::UnknownKeyWarning,
+    ];
+
+    /// The key of this feature in `[features]`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Feature::BedrockProvider => "bedrock_provider",
+            Feature::Sigv4 => "sigv4",
+            Feature::RegionConfig => "region_config",
+            Feature::BedrockModelCatalog => "bedrock_model_catalog",
+            Feature::OpenaiV1Path => "openai_v1_path",
+            Feature::WebSearchSuppressed => "web_search_suppressed",
+            Feature::StrictConfig => "strict_config",
+            Feature::MantleClientHeaders => "mantle_client_headers",
+            Feature::ProfilesV2 => "profiles_v2",
+            Feature::BearerRegionFromEnv => "bearer_region_from_env",
+            Feature::WebSearchIndexed => "web_search_indexed",
+            Feature::ManagedApiKey => "managed_api_key",
+            Feature::FriendlySignatureExpired => "friendly_signature_expired",
+            Feature::ProviderBaseUrl => "provider_base_url",
+            Feature::WebSearchSentByDefault => "web_search_sent_by_default",
+            Feature::RuntimeProvider => "runtime_provider",
+            Feature::AuthRefresh => "auth_refresh",
+            Feature::ConfigProfileFirst => "config_profile_first",
+            Feature::ManagedAccessKeys => "managed_access_keys",
+            Feature::RegionErrorWithoutMantle => "region_error_without_mantle",
+            Feature::CredentialExport => "credential_export",
+            Feature::UnknownKeyWarning => "unknown_key_warning",
+        }
+    }
+}
+
+/// The catalog compiled into this binary.
+pub fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    // The catalog is our own compiled-in data; `tests::catalog_parses` keeps it valid, so a failure here
+    // is a build defect, not user input.
+    CATALOG.get_or_init(|| toml_edit::de::from_str(CATALOG_TOML).expect("checks/catalog.toml is valid"))
+}
+
+/// Rule matching ignores pre-release tags: `0.136.0-alpha.2` behaves like the 0.136.0 line it belongs to.
+fn release_of(version: &Version) -> Version {
+    Version::new(version.major, version.minor, version.patch)
+}
+
+fn pick<'a, T>(ranges: &'a [Ranged<T>], version: &Version) -> Option<&'a T> {
+    let release = release_of(version);
+    ranges.iter().find(|r| r.versions.matches(&release)).map(|r| &r.value)
+}
+
+/// The catalog bound to one Codex version.
+#[derive(Clone, Debug)]
+pub struct Rules {
+    /// The version whose rules these are.
+    pub version: Version,
+    catalog: &'static Catalog,
+}
+
+impl Rules {
+    /// The rules of `version`.
+    pub fn for_version(version: Version) -> Self {
+        Rules { version, catalog: catalog() }
+    }
+
+    /// The rules of the newest release the catalog knows.
+    pub fn newest() -> Self {
+        Self::for_version(catalog().meta.newest_known.clone())
+    }
+
+    /// The catalog behind these rules.
+    pub fn catalog(&self) -> &'static Catalog {
+        self.catalog
+    }
+
+    /// Whether this version has the behaviour `feature`.
+    pub fn has(&self, feature: Feature) -> bool {
+        let Some(range) = self.catalog.features.get(feature.key()) else {
+            return false;
+        };
+        let release = release_of(&self.version);
+        release >= range.since && range.until.as_ref().is_none_or(|until| release < *until)
+    }
+
+    /// The evidence line for `feature`.
+    pub fn evidence(&self, feature: Feature) -> &'static str {
+        self.catalog.features.get(feature.key()).map_or("", |f| f.evidence.as_str())
+    }
+
+    /// The Mantle region allowlist of this version (empty before 0.124, which ignores the region).
+    pub fn mantle_regions(&self) -> &'static [String] {
+        pick(&self.catalog.mantle_regions, &self.version).map_or(&[], |r| r.regions.as_slice())
+    }
+
+    /// The Bedrock model catalog in priority order (empty where the version has none).
+    pub fn model_catalog(&self) -> &'static [String] {
+        pick(&self.catalog.model_catalog, &self.version).map_or(&[], |m| m.models.as_slice())
+    }
+
+    /// The model Codex uses when `model` is unset: the first catalog entry, or the generic default.
+    pub fn default_model(&self) -> Option<&'static str> {
+        let list = pick(&self.catalog.model_catalog, &self.version)?;
+        list.models.first().or(list.default_model.as_ref()).map(String::as_str)
+    }
+
+    /// The `amazon-bedrock-runtime` catalog (empty where the provider does not exist).
+    pub fn runtime_catalog(&self) -> &'static [String] {
+        pick(&self.catalog.runtime_catalog, &self.version).map_or(&[], |m| m.models.as_slice())
+    }
+
+    /// Provider keys (dotted under the provider table) that may hold non-default values.
+    pub fn provider_overridable(&self) -> &'static [String] {
+        pick(&self.catalog.provider_overridable, &self.version).map_or(&[], |o| o.keys.as_slice())
+    }
+
+    /// The body of the "only supports changing …" error of this version.
+    pub fn provider_override_message(&self) -> &'static str {
+        pick(&self.catalog.provider_overridable, &self.version).map_or("", |o| o.message.as_str())
+    }
+
+    /// Whether `version` is newer than every release the catalog was checked against.
+    pub fn is_newer_than_known(&self) -> bool {
+        release_of(&self.version) > self.catalog.meta.newest_known
+    }
+
+    /// Every model id of every version's catalogs, for suggestions ("did you mean").
+    pub fn all_known_models(&self) -> Vec<&'static str> {
+        let mut all: Vec<&'static str> =
+            self.catalog.model_catalog.iter().flat_map(|r| r.value.models.iter().map(String::as_str)).collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+
+    /// The first version (of those tested) whose Bedrock catalog lists `model`.
+    pub fn first_version_listing(&self, model: &str) -> Option<&'static Version> {
+        self.catalog
+            .meta
+            .tested_versions
+            .iter()
+            .find(|v| pick(&self.catalog.model_catalog, v).is_some_and(|m| m.models.iter().any(|x| x == model)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(v: &str) -> Rules {
+        Rules::for_version(Version::parse(v).unwrap())
+    }
+
+    #[test]
+    fn catalog_parses_and_every_feature_is_present() {
+        let catalog = catalog();
+        for feature in Feature::ALL {
+            assert!(catalog.features.contains_key(feature.key()), "missing feature {}", feature.key());
+        }
+        assert_eq!(catalog.features.len(), Feature::ALL.len(), "a feature in the TOML has no enum variant");
+    }
+
+    #[test]
+    fn every_tested_version_has_an_allowlist_and_overridable_keys() {
+        for v in &catalog().meta.tested_versions {
+            let r = Rules::for_version(v.clone());
+            assert!(!r.provider_overridable().is_empty(), "{v}");
+            if *v >= Version::new(0, 124, 0) {
+                assert!(r.mantle_regions().len() >= 12, "{v}");
+            }
+        }
+    }
+
+    #[test]
+    fn allowlist_changes_at_0_134_0_135_and_0_162() {
+        assert!(!rules("0.132.0").mantle_regions().contains(&"us-gov-west-1".to_string()));
+        assert!(rules("0.134.0").mantle_regions().contains(&"us-gov-west-1".to_string()));
+        assert!(!rules("0.160.0").mantle_regions().contains(&"us-gov-west-1".to_string()));
+        assert_eq!(rules("0.162.0").mantle_regions().len(), 14);
+    }
+
+    #[test]
+    fn features_are_half_open_ranges() {
+        assert!(!rules("0.127.0").has(Feature::WebSearchSuppressed));
+        assert!(rules("0.146.0").has(Feature::WebSearchSuppressed));
+        assert!(!rules("0.147.0").has(Feature::WebSearchSuppressed));
+        assert!(!rules("0.156.0").has(Feature::UnknownKeyWarning));
+        assert!(rules("0.156.1").has(Feature::UnknownKeyWarning));
+    }
+
+    #[test]
+    fn prerelease_follows_its_release_line() {
+        assert!(rules("0.136.0-alpha.2").has(Feature::BearerRegionFromEnv));
+    }
+
+    #[test]
+    fn default_model_is_first_catalog_entry() {
+        assert_eq!(rules("0.169.0").default_model(), Some("openai.gpt-6.1-sol"));
+        assert_eq!(rules("0.124.0").default_model(), Some("gpt-5.4"));
+    }
+
+    #[test]
+    fn newer_than_known_uses_newest_rules() {
+        let r = rules("0.999.0");
+        assert!(r.is_newer_than_known());
+        assert_eq!(r.mantle_regions().len(), 14);
+    }
+}

@@ -1,0 +1,46 @@
+//! `app-versions`: the VS Code extension and desktop app meet the documented minimum (reference §6).
+
+use super::{Check, CheckMeta, Fixable, Kind};
+use crate::context::Context;
+use crate::report::{Finding, Outcome};
+
+/// The check.
+pub const CHECK: Check = Check {
+    meta: CheckMeta {
+        id: "app-versions",
+        group: "install",
+        kind: Kind::Offline,
+        fixable: Fixable::No,
+        summary: "VS Code extension (and Cursor/Insiders/remote) and desktop app versions ≥ 26.429.30905",
+        doc: include_str!("../../checks/app-versions.md"),
+    },
+    run,
+};
+
+fn run(ctx: &Context) -> Outcome {
+    let minimum = &ctx.rules.catalog().meta.app_minimum;
+    if ctx.apps.is_empty() {
+        return Outcome::skip("no VS Code extension or desktop app found");
+    }
+    let mut out =
+        Outcome::pass(ctx.apps.iter().map(|a| format!("{} {}", a.kind, a.version)).collect::<Vec<_>>().join(", "));
+    let mut listed = Vec::new();
+    for app in &ctx.apps {
+        listed.push(
+            serde_json::json!({"kind": app.kind, "version": app.version, "path": app.path.display().to_string()}),
+        );
+        match app.semver() {
+            Some(v) if v >= *minimum => {}
+            Some(v) => out.push(
+                Finding::warn(format!(
+                    "{} {v} is older than {minimum}, the first version with Amazon Bedrock support",
+                    app.kind
+                ))
+                .fix(format!("Update the {} (Extensions view → Codex → Update, or reinstall the app)", app.kind)),
+            ),
+            None => out.push(Finding::warn(format!("{} has an unreadable version `{}`", app.kind, app.version))),
+        }
+    }
+    out.set("installs", listed);
+    out
+}

@@ -1,0 +1,109 @@
+//! `auth-source`: which credentials Codex will use under the version's precedence, and what they
+//! shadow (reference §5.1, §5.4).
+
+use super::{Check, CheckMeta, Fixable, Kind, bedrock, report_fatal};
+use crate::catalog::Feature;
+use crate::context::{Context, ManagedAuth};
+use crate::env_vars::OPENAI_API_KEY;
+use crate::prediction::{AuthMethod, AuthSource};
+use crate::report::{Finding, Outcome};
+
+/// The check.
+pub const CHECK: Check = Check {
+    meta: CheckMeta {
+        id: "auth-source",
+        group: "auth",
+        kind: Kind::Offline,
+        fixable: Fixable::No,
+        summary: "which credentials Codex will use under the version's precedence, and what they shadow",
+        doc: include_str!("../../checks/auth-source.md"),
+    },
+    run,
+};
+
+/// A human name for a source.
+pub fn describe(source: AuthSource, ctx: &Context) -> String {
+    match source {
+        AuthSource::ProviderCommand => "the provider `auth` command".into(),
+        AuthSource::ConfigProfile => format!("aws.profile `{}`", ctx.aws_profile.name),
+        AuthSource::ManagedApiKey => "the managed Bedrock API key in auth.json".into(),
+        AuthSource::ManagedAccessKeys => "the managed access keys in auth.json".into(),
+        AuthSource::EnvBearer => "AWS_BEARER_TOKEN_BEDROCK from the shell".into(),
+        AuthSource::DotenvBearer => "AWS_BEARER_TOKEN_BEDROCK from .env".into(),
+        AuthSource::EnvAccessKeys => "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from the shell".into(),
+        AuthSource::DotenvAccessKeys => "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from .env".into(),
+        AuthSource::SdkChain => format!("the AWS SDK default chain (profile `{}`)", ctx.aws_profile.name),
+    }
+}
+
+fn run(ctx: &Context) -> Outcome {
+    if let Err(skip) = bedrock(ctx) {
+        return skip.into();
+    }
+    let rules = &ctx.rules;
+    let Some(auth) = &ctx.prediction.auth else {
+        return Outcome::skip(format!("Codex {} sends no credentials at all", rules.version));
+    };
+    let method = match auth.method {
+        AuthMethod::Sigv4 => "SigV4",
+        AuthMethod::Bearer => "bearer token",
+    };
+    let mut out = Outcome::pass(format!("{method} with {}", describe(auth.source, ctx)));
+    out.set("method", auth.method.as_str());
+    out.set("source", auth.source.as_str());
+    out.set("precedence", auth.precedence.iter().map(|s| s.as_str()).collect::<Vec<_>>());
+    out.set("shadowed", auth.shadowed.iter().map(|s| s.as_str()).collect::<Vec<_>>());
+
+    let winner = describe(auth.source, ctx);
+    for shadowed in &auth.shadowed {
+        let loser = describe(*shadowed, ctx);
+        let bearer_beats_profile = auth.method == AuthMethod::Bearer
+            && matches!(shadowed, AuthSource::ConfigProfile)
+            && !rules.has(Feature::ConfigProfileFirst);
+        let env_keys_beat_profile = matches!(auth.source, AuthSource::EnvAccessKeys | AuthSource::DotenvAccessKeys)
+            && *shadowed == AuthSource::ConfigProfile;
+        if bearer_beats_profile || env_keys_beat_profile {
+            out.push(
+                Finding::warn(format!(
+                    "{winner} silently wins over {loser} in Codex {} (a stale value here breaks a working profile)",
+                    rules.version
+                ))
+                .fix(format!(
+                    "Unset it (`unset {}`, and remove it from .env) or upgrade to Codex 0.150.0+, where aws.profile comes first",
+                    if auth.method == AuthMethod::Bearer { "AWS_BEARER_TOKEN_BEDROCK" } else { "AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY" }
+                )),
+            );
+        } else {
+            out.push(Finding::info(format!("{loser} is present but ignored: {winner} comes first")));
+        }
+    }
+    if let Some(problem) = &ctx.auth_json.problem {
+        out.push(
+            Finding::warn(problem.clone())
+                .fix("Rerun the Bedrock setup in the Codex app, or delete the broken auth.json"),
+        );
+    }
+    match &ctx.auth_json.managed {
+        Some(ManagedAuth::AccessKeys { .. }) if !rules.has(Feature::ManagedAccessKeys) => {
+            out.push(Finding::warn(format!(
+                "auth.json holds managed access keys, which Codex {} does not understand (from 0.150.0)",
+                rules.version
+            )))
+        }
+        Some(ManagedAuth::ApiKey { .. }) if !rules.has(Feature::ManagedApiKey) => out.push(Finding::warn(format!(
+            "auth.json holds a managed Bedrock API key, which Codex {} does not understand (from 0.142.0)",
+            rules.version
+        ))),
+        _ => {}
+    }
+    if ctx.env.trimmed(OPENAI_API_KEY).is_some() {
+        out.push(Finding::info("OPENAI_API_KEY is set but plays no part with the Bedrock provider"));
+    }
+    report_fatal(
+        ctx,
+        "auth-source",
+        &mut out,
+        "Give Codex credentials: `aws sso login --profile NAME` and set aws.profile, or export AWS_BEARER_TOKEN_BEDROCK",
+    );
+    out
+}

@@ -1,0 +1,65 @@
+//! `codex-version`: which Codex release the rules are for (reference §1, §6).
+
+use super::{Check, CheckMeta, Fixable, Kind};
+use crate::context::{Context, VersionSource};
+use crate::report::{Finding, Outcome};
+
+/// The check.
+pub const CHECK: Check = Check {
+    meta: CheckMeta {
+        id: "codex-version",
+        group: "install",
+        kind: Kind::Offline,
+        fixable: Fixable::No,
+        summary: "Codex CLI found and its version; selects the rule set for every other check",
+        doc: include_str!("../../checks/codex-version.md"),
+    },
+    run,
+};
+
+fn run(ctx: &Context) -> Outcome {
+    let codex = &ctx.codex;
+    let meta = &ctx.rules.catalog().meta;
+    let v = &codex.version;
+    let mut out = match codex.source {
+        VersionSource::Path => Outcome::pass(format!("Codex {v}")),
+        VersionSource::Flag => Outcome::pass(format!("Codex {v} (from --codex-version)")),
+        VersionSource::Assumed => Outcome::pass(format!("Codex {v} assumed")).with(
+            Finding::warn(format!(
+                "{}; evaluating with the rules of Codex {v}, the newest known",
+                codex.problem.as_deref().unwrap_or("Codex not found")
+            ))
+            .fix("Install Codex (`npm install -g @openai/codex`) or pass `--codex-version X.Y.Z` / `--codex-bin PATH`"),
+        ),
+    };
+    out.set("version", v.to_string());
+    out.set("source", codex.source.as_str());
+    if let Some(binary) = &codex.binary {
+        out.set("binary", binary.display().to_string());
+    }
+    out.set("rules_verified", meta.verified.clone());
+    let upgrade = "Upgrade Codex: `npm install -g @openai/codex@latest` (or `brew upgrade codex`)";
+    if *v < meta.functional_minimum {
+        out.push(
+            Finding::fail(format!(
+                "Codex {v} cannot sign Bedrock requests (0.123.0 sends no auth header and always calls us-east-1)"
+            ))
+            .fix(upgrade),
+        );
+    } else if *v < meta.docs_minimum {
+        out.push(
+            Finding::warn(format!(
+                "Codex {v} is older than the documented minimum {} (old /v1 path, web_search sent to Mantle)",
+                meta.docs_minimum
+            ))
+            .fix(upgrade),
+        );
+    }
+    if ctx.rules.is_newer_than_known() {
+        out.push(Finding::info(format!(
+            "Codex {v} is newer than the newest release these rules were verified on ({}); using that release's rules",
+            meta.newest_known
+        )));
+    }
+    out
+}

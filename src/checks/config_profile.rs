@@ -1,0 +1,89 @@
+//! `config-profile`: the Codex profile is selected the way the version does it — legacy
+//! `profile = "x"` / `[profiles.x]` up to 0.132, `$CODEX_HOME/x.config.toml` layering from 0.134, where
+//! the legacy forms are fatal (reference §2.7).
+
+use super::{Check, CheckMeta, Fixable, Kind, report_fatal};
+use crate::catalog::Feature;
+use crate::context::Context;
+use crate::context::codex_config::{LayerSource, profile_file_path};
+use crate::report::{Finding, Outcome};
+
+/// The check.
+pub const CHECK: Check = Check {
+    meta: CheckMeta {
+        id: "config-profile",
+        group: "config",
+        kind: Kind::Offline,
+        fixable: Fixable::Unsafe,
+        summary: "profile selection as the version does it (legacy profiles fatal ≥ 0.134; X.config.toml layering)",
+        doc: include_str!("../../checks/config-profile.md"),
+    },
+    run,
+};
+
+fn run(ctx: &Context) -> Outcome {
+    let v2 = ctx.rules.has(Feature::ProfilesV2);
+    let selected = ctx.options.codex_profile.as_deref();
+    let legacy_layer = ctx.config.layers.iter().find_map(|l| match &l.source {
+        LayerSource::LegacyProfile(name) => Some(name.clone()),
+        _ => None,
+    });
+    let mut out = match (selected, &legacy_layer) {
+        (Some(name), _) if v2 => {
+            Outcome::pass(format!("profile `{name}` layers {}", profile_file_path(&ctx.codex_home, name).display()))
+        }
+        (_, Some(name)) => Outcome::pass(format!("legacy profile `{name}` ([profiles.{name}] in config.toml)")),
+        _ => Outcome::pass("no profile selected"),
+    };
+    out.set("mechanism", if v2 { "profile files (>= 0.134)" } else { "legacy [profiles.X] tables (<= 0.132)" });
+    let migrate = |name: &str| {
+        format!(
+            "Move the `[profiles.{name}]` settings into {} , delete `profile = …` and `[profiles.{name}]` from config.toml, then run `codex --profile {name}`",
+            profile_file_path(&ctx.codex_home, name).display()
+        )
+    };
+    let name =
+        selected.map(str::to_owned).or_else(|| ctx.config.base()?.table()?.get("profile")?.as_str().map(str::to_owned));
+    let remedy = match (&name, v2) {
+        (Some(n), true) => migrate(n),
+        (Some(n), false) => format!("Add a `[profiles.{n}]` table to config.toml or select an existing profile"),
+        (None, _) => "Fix the profile selection".to_owned(),
+    };
+    report_fatal(ctx, "config-profile", &mut out, &remedy);
+    if v2 {
+        if let Some(name) = selected {
+            let file =
+                ctx.config.files.iter().skip(1).find(|f| f.source.path == profile_file_path(&ctx.codex_home, name));
+            if file.is_some_and(|f| !f.source.exists()) {
+                out.push(
+                    Finding::warn(format!(
+                        "{} does not exist: Codex {} silently runs with config.toml alone",
+                        profile_file_path(&ctx.codex_home, name).display(),
+                        ctx.rules.version
+                    ))
+                    .fix(format!(
+                        "Create {0}.config.toml in {1}, or drop `--profile {0}`",
+                        name,
+                        ctx.codex_home.display()
+                    )),
+                );
+            }
+        }
+        let unused: Vec<String> = ctx
+            .config
+            .base()
+            .and_then(|b| b.table())
+            .and_then(|t| t.get("profiles"))
+            .and_then(|p| p.as_table_like())
+            .map(|t| t.iter().map(|(k, _)| k.to_owned()).filter(|k| Some(k.as_str()) != selected).collect())
+            .unwrap_or_default();
+        if !unused.is_empty() && ctx.prediction.fatal_for("config-profile").next().is_none() {
+            out.push(Finding::info(format!(
+                "legacy table(s) {} are ignored by Codex {} (tolerated while not selected)",
+                super::quoted(&unused.iter().map(|u| format!("[profiles.{u}]")).collect::<Vec<_>>()),
+                ctx.rules.version
+            )));
+        }
+    }
+    out
+}

@@ -1,0 +1,121 @@
+//! `endpoint`: the exact URL Codex will call (path by version, `base_url` override from 0.145), the
+//! signing region against the URL's region, and credentials aimed at a host that is not AWS
+//! (reference §4.3).
+
+use super::{Check, CheckMeta, Fixable, Kind, bedrock};
+use crate::context::Context;
+use crate::prediction::{AuthMethod, BedrockKind};
+use crate::report::{Finding, Outcome};
+
+/// The check.
+pub const CHECK: Check = Check {
+    meta: CheckMeta {
+        id: "endpoint",
+        group: "endpoint",
+        kind: Kind::Offline,
+        fixable: Fixable::No,
+        summary: "the exact URL Codex will call; signing region vs URL region; credentials aimed at a non-AWS host",
+        doc: include_str!("../../checks/endpoint.md"),
+    },
+    run,
+};
+
+/// Whether `host` is an AWS service endpoint (commercial, GovCloud or China partitions).
+pub fn is_aws_host(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    [".api.aws", ".amazonaws.com", ".amazonaws.com.cn", ".on.aws"].iter().any(|s| host.ends_with(s))
+}
+
+/// Splits `scheme://host[:port]/path` (enough for a base URL; no user info expected).
+pub fn split_url(url: &str) -> Option<(&str, &str, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let (authority, path) = rest.find('/').map_or((rest, ""), |i| (&rest[..i], &rest[i..]));
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = host.split(':').next().unwrap_or(host);
+    Some((scheme, host, path))
+}
+
+/// The region in a Bedrock host name (`bedrock-mantle.us-east-2.api.aws`, `bedrock-runtime.eu-west-1.amazonaws.com`).
+pub fn host_region(host: &str) -> Option<&str> {
+    let mut parts = host.split('.');
+    let service = parts.next()?;
+    if !service.starts_with("bedrock") {
+        return None;
+    }
+    parts.next()
+}
+
+fn run(ctx: &Context) -> Outcome {
+    let kind = match bedrock(ctx) {
+        Ok(kind) => kind,
+        Err(skip) => return skip.into(),
+    };
+    let p = &ctx.prediction;
+    let Some(url) = &p.endpoint else {
+        return Outcome::skip("Codex stops before sending a request (see codex_error)");
+    };
+    let mut out = Outcome::pass(format!("POST {url}"));
+    out.set("url", url.clone());
+    if let Some(signing) = &p.signing {
+        out.set("signing", serde_json::json!({"service": signing.service, "region": signing.region}));
+    }
+    let Some(base) = &p.base_url else {
+        if kind == BedrockKind::Mantle && !url.contains("/openai/v1/") {
+            out.push(Finding::info(format!(
+                "Codex {} uses the old /v1/responses path (/openai/v1 from 0.128.0)",
+                ctx.rules.version
+            )));
+        }
+        return out;
+    };
+    let location = ctx
+        .config
+        .get(&crate::prediction::provider_path(kind.id(), &["base_url"]))
+        .and_then(|f| ctx.config.location(&f));
+    out.set("base_url", base.clone());
+    let Some((scheme, host, path)) = split_url(base) else {
+        return out.with(
+            Finding::fail(format!("base_url `{base}` is not a URL"))
+                .fix("Use https://bedrock-mantle.REGION.api.aws/openai/v1")
+                .at(location),
+        );
+    };
+    let what = match p.auth.as_ref().map(|a| a.method) {
+        Some(AuthMethod::Bearer) => "your Bedrock API key",
+        _ => "your AWS SigV4 signature (and session token)",
+    };
+    if !is_aws_host(host) {
+        out.push(
+            Finding::warn(format!("base_url sends {what} to `{host}`, which is not an AWS endpoint"))
+                .fix("Remove base_url unless this host is a gateway you trust with AWS credentials")
+                .at(location.clone()),
+        );
+    }
+    if scheme != "https" {
+        out.push(
+            Finding::warn(format!("base_url uses {scheme}://: credentials travel unencrypted"))
+                .fix("Use https")
+                .at(location.clone()),
+        );
+    }
+    if let (Some(url_region), Some(signing)) = (host_region(host), &p.signing)
+        && url_region != signing.region
+    {
+        out.push(
+                Finding::fail(format!(
+                    "base_url points at {url_region} but Codex signs for {}: the signature's scope will not match and AWS answers 403",
+                    signing.region
+                ))
+                .fix(format!("Set aws.region = \"{url_region}\", or point base_url at {}", signing.region))
+                .at(location.clone()),
+            );
+    }
+    if host.starts_with("bedrock-mantle.") && path.trim_end_matches('/') != "/openai/v1" {
+        out.push(
+            Finding::warn(format!("base_url path `{path}` is not /openai/v1: Codex appends only /responses"))
+                .fix("End base_url with /openai/v1")
+                .at(location),
+        );
+    }
+    out
+}

@@ -1,0 +1,173 @@
+//! The checks, one per file, and the registry whose order is the run order (PRODUCT.md).
+//!
+//! A check is a pure function of the [`Context`]: it never reads another check's outcome, so any subset
+//! can run (`--select`), and the report can always say why something did not run. Facts shared by
+//! several checks (what Codex will do) live in the context's [`crate::prediction::Prediction`].
+
+use crate::context::Context;
+use crate::prediction::BedrockKind;
+use crate::report::{Finding, Outcome};
+
+pub mod app_versions;
+pub mod auth_source;
+pub mod aws_profile;
+pub mod bearer_token;
+pub mod codex_dotenv;
+pub mod codex_version;
+pub mod config_file;
+pub mod config_profile;
+pub mod endpoint;
+pub mod model_id;
+pub mod model_provider;
+pub mod model_region;
+pub mod provider_overrides;
+pub mod region;
+pub mod secrets_in_config;
+pub mod unknown_keys;
+pub mod web_search;
+pub mod wire_api;
+
+/// Offline checks read local state only; live checks talk to AWS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Pure local work.
+    Offline,
+    /// Network.
+    Live,
+}
+
+/// Whether `fix` can repair what a check finds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fixable {
+    /// Never.
+    No,
+    /// Yes, without changing what Codex does beyond the repair.
+    Safe,
+    /// Only with `--unsafe` or a value given by flag.
+    Unsafe,
+    /// Some findings safely, some unsafely.
+    Sometimes,
+}
+
+impl Fixable {
+    /// The `list` spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fixable::No => "no",
+            Fixable::Safe => "safe",
+            Fixable::Unsafe => "unsafe",
+            Fixable::Sometimes => "sometimes",
+        }
+    }
+}
+
+/// What a check is, for `list`, `explain` and the report.
+#[derive(Debug)]
+pub struct CheckMeta {
+    /// Stable kebab-case id (PRODUCT.md).
+    pub id: &'static str,
+    /// Group for `list`.
+    pub group: &'static str,
+    /// Offline or live.
+    pub kind: Kind,
+    /// Whether `fix` repairs it.
+    pub fixable: Fixable,
+    /// One line.
+    pub summary: &'static str,
+    /// The `checks/<id>.md` page.
+    pub doc: &'static str,
+}
+
+/// A registered check.
+#[derive(Debug)]
+pub struct Check {
+    /// What it is.
+    pub meta: CheckMeta,
+    /// What it does.
+    pub run: fn(&Context) -> Outcome,
+}
+
+/// Every check, in run order.
+pub const CHECKS: &[&Check] = &[
+    &codex_version::CHECK,
+    &app_versions::CHECK,
+    &config_file::CHECK,
+    &config_profile::CHECK,
+    &model_provider::CHECK,
+    &provider_overrides::CHECK,
+    &unknown_keys::CHECK,
+    &wire_api::CHECK,
+    &web_search::CHECK,
+    &model_id::CHECK,
+    &codex_dotenv::CHECK,
+    &auth_source::CHECK,
+    &bearer_token::CHECK,
+    &region::CHECK,
+    &model_region::CHECK,
+    &aws_profile::CHECK,
+    &endpoint::CHECK,
+    &secrets_in_config::CHECK,
+];
+
+/// The check with that id.
+pub fn find(id: &str) -> Option<&'static Check> {
+    CHECKS.iter().copied().find(|c| c.meta.id == id)
+}
+
+/// Why a check that needs a Bedrock provider did not run.
+pub struct NotBedrock(String);
+
+impl From<NotBedrock> for Outcome {
+    fn from(reason: NotBedrock) -> Outcome {
+        Outcome::skip(reason.0)
+    }
+}
+
+/// The Bedrock provider in use, or why there is none.
+pub fn bedrock(ctx: &Context) -> Result<BedrockKind, NotBedrock> {
+    match (ctx.prediction.bedrock, ctx.prediction.provider.as_deref()) {
+        (Some(kind), _) => Ok(kind),
+        (None, None) => Err(NotBedrock("no Bedrock provider selected (model_provider is unset)".into())),
+        (None, Some(p)) => Err(NotBedrock(format!("model_provider `{p}` is not a Bedrock provider"))),
+    }
+}
+
+/// Adds a failure for each fatal Codex error this check owns, quoting Codex's exact text.
+pub fn report_fatal(ctx: &Context, check: &str, outcome: &mut Outcome, remediation: &str) {
+    for fatal in ctx.prediction.fatal_for(check) {
+        let first_line = fatal.text.lines().next().unwrap_or("").to_owned();
+        outcome.push(Finding::fail(format!("Codex stops: {first_line}")).fix(remediation).at(fatal.location.clone()));
+        outcome.set("codex_error", fatal.text.clone());
+    }
+}
+
+/// A quoted list for messages: `a`, `b`, `c`.
+pub fn quoted(items: &[impl AsRef<str>]) -> String {
+    items.iter().map(|i| format!("`{}`", i.as_ref())).collect::<Vec<_>>().join(", ")
+}
+
+/// Damerau-free edit distance, for "did you mean".
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The closest candidate within `max` edits.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>, max: usize) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&word.to_ascii_lowercase(), &c.to_ascii_lowercase()), c))
+        .filter(|(d, _)| *d <= max)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}

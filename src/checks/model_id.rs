@@ -1,0 +1,181 @@
+//! `model-id`: the model is one the version's Bedrock catalog knows; Runtime-style ids
+//! (`openai.gpt-oss-120b-1:0`, `us.`/`global.` prefixes on Mantle), bare `gpt-*` ids and near misses are
+//! caught with the right id suggested. Codex itself never blocks an unknown id: it warns about fallback
+//! metadata and sends it, and Bedrock answers 404 (reference §3).
+
+use super::{Check, CheckMeta, Fixable, Kind, bedrock, closest};
+use crate::catalog::Feature;
+use crate::codex_errors;
+use crate::context::Context;
+use crate::prediction::BedrockKind;
+use crate::report::{Finding, Outcome};
+
+/// The check.
+pub const CHECK: Check = Check {
+    meta: CheckMeta {
+        id: "model-id",
+        group: "model",
+        kind: Kind::Offline,
+        fixable: Fixable::Sometimes,
+        summary: "ID in the version's Bedrock catalog; Runtime-style IDs, bare `gpt-*`, near misses, with the right ID suggested",
+        doc: include_str!("../../checks/model-id.md"),
+    },
+    run,
+};
+
+/// Cross-region inference profile prefixes of Bedrock Runtime.
+const RUNTIME_PREFIXES: &[&str] = &["global.", "us.", "eu.", "apac.", "jp.", "au.", "ca.", "us-gov."];
+
+/// Rewrites a Runtime-style or bare id into the Mantle form: drops a cross-region prefix and a
+/// `-1:0` / `-v1` / `:0` version suffix, and adds the `openai.` namespace.
+pub fn mantle_form(id: &str) -> String {
+    let mut s = id.trim().to_owned();
+    if let Some(p) = RUNTIME_PREFIXES.iter().find(|p| s.starts_with(**p)) {
+        s = s[p.len()..].to_owned();
+    }
+    if let Some(colon) = s.rfind(':')
+        && s[colon + 1..].bytes().all(|b| b.is_ascii_digit())
+    {
+        s.truncate(colon);
+    }
+    if let Some(dash) = s.rfind('-') {
+        let tail = &s[dash + 1..];
+        let numeric = !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit());
+        let v_numeric = tail.len() > 1 && tail.starts_with('v') && tail[1..].bytes().all(|b| b.is_ascii_digit());
+        // `gpt-oss-120b-1` carries a Runtime revision; `gpt-5` does not end in `-<digits>` after a name.
+        if (numeric && s[..dash].contains('-') && !s[..dash].ends_with("gpt")) || v_numeric {
+            s.truncate(dash);
+        }
+    }
+    if s.starts_with("gpt-") || s.starts_with("o") && s.len() <= 4 {
+        s = format!("openai.{s}");
+    }
+    s
+}
+
+fn run(ctx: &Context) -> Outcome {
+    let kind = match bedrock(ctx) {
+        Ok(kind) => kind,
+        Err(skip) => return skip.into(),
+    };
+    let rules = &ctx.rules;
+    let Some(model) = ctx.prediction.model.clone() else {
+        return Outcome::skip("no model and no default known for this version");
+    };
+    let location = ctx.config.get(&["model"]).and_then(|f| ctx.config.location(&f));
+    let catalog: &[String] = match kind {
+        BedrockKind::Mantle => rules.model_catalog(),
+        BedrockKind::Runtime => rules.runtime_catalog(),
+    };
+    let mut out = Outcome::pass(format!("`{model}` is in Codex {}'s Bedrock catalog", rules.version));
+    out.set("model", model.clone());
+    out.set("catalog", catalog.to_vec());
+    let set_model = |m: &str| format!("Set `model = \"{m}\"`");
+
+    if ctx.prediction.model_is_default {
+        if kind == BedrockKind::Mantle && !rules.has(Feature::BedrockModelCatalog) {
+            return out.with(
+                Finding::fail(format!(
+                    "model is not set and Codex {} has no Bedrock catalog: it sends its OpenAI default `{model}`, which Bedrock does not serve",
+                    rules.version
+                ))
+                .fix("Set `model = \"openai.gpt-oss-120b\"` (or upgrade Codex)"),
+            );
+        }
+        out.summary = format!("model not set: Codex {} uses `{model}`, its catalog's first entry", rules.version);
+        return out.with(
+            Finding::info(format!("model is not set; Codex {} picks `{model}`", rules.version)).fix(set_model(&model)),
+        );
+    }
+    if catalog.contains(&model) {
+        return out;
+    }
+    let warning = codex_errors::model_fallback_warning(&model);
+    out.set("codex_warning", warning);
+
+    if kind == BedrockKind::Runtime {
+        if catalog.is_empty() {
+            out.summary = format!("`{model}` (the Runtime catalog of Codex {} is not recorded)", rules.version);
+            return out;
+        }
+        let suggestion = catalog.iter().find(|m| m.ends_with(&format!(".{}", mantle_form(&model)))).cloned();
+        let f =
+            Finding::warn(format!("`{model}` is not in the amazon-bedrock-runtime catalog of Codex {}", rules.version));
+        return out.with(
+            match suggestion {
+                Some(s) => f.fix(set_model(&s)),
+                None => f,
+            }
+            .at(location),
+        );
+    }
+
+    let mantle = mantle_form(&model);
+    let known = rules.all_known_models();
+    let runtime_style = mantle != model && model.trim() != mantle;
+    if runtime_style {
+        let target =
+            if catalog.contains(&mantle) || known.contains(&mantle.as_str()) { Some(mantle.clone()) } else { None };
+        let why = if model.starts_with("gpt-") {
+            "a bare OpenAI id; Bedrock Mantle ids start with `openai.`"
+        } else {
+            "a Bedrock Runtime id; Mantle (amazon-bedrock) takes the plain Mantle id"
+        };
+        let finding =
+            Finding::fail(format!("`{model}` is {why}: Bedrock will answer 404 model not found")).at(location.clone());
+        out.push(match target {
+            Some(t) => finding.fix(set_model(&t)),
+            None => finding
+                .fix(format!("Use a Mantle id, e.g. `{}`", catalog.first().map_or("openai.gpt-5.5", |s| s.as_str()))),
+        });
+        return out;
+    }
+    if known.contains(&model.as_str()) {
+        let newest = catalog.first().map_or("", |s| s.as_str());
+        out.push(
+            Finding::warn(format!(
+                "`{model}` is not in Codex {}'s Bedrock catalog: Codex warns about fallback metadata and may mis-size context and reasoning",
+                rules.version
+            ))
+            .fix(set_model(newest))
+            .at(location),
+        );
+        return out;
+    }
+    match closest(&model, catalog.iter().map(String::as_str), 3) {
+        Some(near) => out.push(
+            Finding::fail(format!("`{model}` is not a Bedrock model id (did you mean `{near}`?)"))
+                .fix(set_model(near))
+                .at(location),
+        ),
+        None => out.push(
+            Finding::warn(format!(
+                "`{model}` is unknown to Codex {}: it sends it anyway and Bedrock answers 404 if no such model exists",
+                rules.version
+            ))
+            .fix(format!(
+                "Use one of the catalog ids, e.g. `{}`",
+                catalog.first().map_or("openai.gpt-5.5", |s| s.as_str())
+            ))
+            .at(location),
+        ),
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mantle_form;
+
+    #[test]
+    fn runtime_ids_map_to_mantle_ids() {
+        assert_eq!(mantle_form("openai.gpt-oss-120b-1:0"), "openai.gpt-oss-120b");
+        assert_eq!(mantle_form("us.openai.gpt-5.5"), "openai.gpt-5.5");
+        assert_eq!(mantle_form("global.openai.gpt-6.1-sol"), "openai.gpt-6.1-sol");
+        assert_eq!(mantle_form("openai.gpt-5.5-v1"), "openai.gpt-5.5");
+        assert_eq!(mantle_form("openai.gpt-5.5-v1:0"), "openai.gpt-5.5");
+        assert_eq!(mantle_form("gpt-5.5"), "openai.gpt-5.5");
+        assert_eq!(mantle_form("openai.gpt-5.5"), "openai.gpt-5.5");
+        assert_eq!(mantle_form("openai.gpt-6-luna"), "openai.gpt-6-luna");
+    }
+}

@@ -1,0 +1,56 @@
+//! `model-provider`: `model_provider` is exactly `amazon-bedrock` (or `amazon-bedrock-runtime` from
+//! 0.148). Unset means requests go to OpenAI; an unknown id stops Codex (reference §2.1).
+
+use super::{Check, CheckMeta, Fixable, Kind, closest, report_fatal};
+use crate::catalog::Feature;
+use crate::context::Context;
+use crate::prediction::{MANTLE_PROVIDER, RUNTIME_PROVIDER};
+use crate::report::{Finding, Outcome};
+
+/// The check.
+pub const CHECK: Check = Check {
+    meta: CheckMeta {
+        id: "model-provider",
+        group: "config",
+        kind: Kind::Offline,
+        fixable: Fixable::Safe,
+        summary: "`model_provider` is exactly `amazon-bedrock` (or `amazon-bedrock-runtime` ≥ 0.148)",
+        doc: include_str!("../../checks/model-provider.md"),
+    },
+    run,
+};
+
+fn run(ctx: &Context) -> Outcome {
+    let found = ctx.config.get(&["model_provider"]);
+    let location = found.as_ref().and_then(|f| ctx.config.location(f));
+    let set_it = "Set `model_provider = \"amazon-bedrock\"` at the top of config.toml";
+    let Some(provider) = ctx.prediction.provider.as_deref() else {
+        return Outcome::pass("").with(
+            Finding::fail("model_provider is not set: Codex sends every request to OpenAI, not Bedrock").fix(set_it),
+        );
+    };
+    let mut out = Outcome::pass(provider.to_owned());
+    out.set("provider", provider);
+    let mut candidates = vec![MANTLE_PROVIDER];
+    if ctx.rules.has(Feature::RuntimeProvider) {
+        candidates.push(RUNTIME_PROVIDER);
+    }
+    let suggestion = closest(provider, candidates.iter().copied(), 4)
+        .or_else(|| provider.to_ascii_lowercase().contains("bedrock").then_some(MANTLE_PROVIDER));
+    let remedy = match suggestion {
+        Some(s) => format!("Use the built-in id: `model_provider = \"{s}\"`"),
+        None => set_it.to_owned(),
+    };
+    report_fatal(ctx, "model-provider", &mut out, &remedy);
+    if ctx.prediction.bedrock.is_none() && out.findings.is_empty() {
+        let what = if provider == RUNTIME_PROVIDER {
+            format!("`{provider}` is built in only from Codex 0.148.0 (this is {})", ctx.rules.version)
+        } else {
+            format!(
+                "`{provider}` is not a built-in Bedrock provider: requests do not go to Amazon Bedrock with AWS auth"
+            )
+        };
+        out.push(Finding::fail(what).fix(remedy).at(location));
+    }
+    out
+}

@@ -1,0 +1,50 @@
+//! `provider-overrides`: only the keys the version allows are set on the built-in provider, and the
+//! provider validation rules hold (reference §2.2, §2.3).
+
+use super::{Check, CheckMeta, Fixable, Kind, bedrock, quoted, report_fatal};
+use crate::context::Context;
+use crate::prediction::{MANTLE_PROVIDER, RUNTIME_PROVIDER, forbidden_provider_keys};
+use crate::report::{Finding, Outcome};
+
+/// The check.
+pub const CHECK: Check = Check {
+    meta: CheckMeta {
+        id: "provider-overrides",
+        group: "config",
+        kind: Kind::Offline,
+        fixable: Fixable::Safe,
+        summary: "only the keys the version allows are set on the built-in provider; validation rules hold",
+        doc: include_str!("../../checks/provider-overrides.md"),
+    },
+    run,
+};
+
+fn run(ctx: &Context) -> Outcome {
+    let allowed = ctx.rules.provider_overridable();
+    let mut out = Outcome::pass(format!("Codex {} allows {}", ctx.rules.version, quoted(allowed)));
+    out.set("allowed", allowed.to_vec());
+    for id in [MANTLE_PROVIDER, RUNTIME_PROVIDER] {
+        for (key, found) in forbidden_provider_keys(ctx, id) {
+            out.push(
+                Finding::fail(format!(
+                    "`model_providers.{id}.{key}` cannot be changed on the built-in provider in Codex {}",
+                    ctx.rules.version
+                ))
+                .fix(format!(
+                    "Delete `{key}` from [model_providers.{id}]; the built-in provider already knows its URL and auth"
+                ))
+                .at(ctx.config.location(&found)),
+            );
+        }
+    }
+    let before = out.findings.len();
+    report_fatal(ctx, "provider-overrides", &mut out, "Correct the provider table as the message says");
+    // The override error is the same fatal the per-key findings already explain; keep the exact text.
+    if before > 0 && out.findings.len() > before {
+        out.findings.truncate(before);
+    }
+    if out.findings.is_empty() && bedrock(ctx).is_err() {
+        out.summary = format!("no built-in Bedrock provider table overrides ({})", out.summary);
+    }
+    out
+}

@@ -1,0 +1,90 @@
+//! `region`: the region Codex resolves for the winning auth path and where it comes from; a missing
+//! region predicted with Codex's exact error; the version's Mantle allowlist, case-sensitive
+//! (reference §4.1, §4.2).
+
+use super::{Check, CheckMeta, Fixable, Kind, bedrock, closest, quoted, report_fatal};
+use crate::catalog::Feature;
+use crate::context::Context;
+use crate::env_vars::{AWS_DEFAULT_REGION, AWS_REGION};
+use crate::prediction::{BedrockKind, MANTLE_PROVIDER, provider_path};
+use crate::report::{Finding, Outcome};
+
+/// The check.
+pub const CHECK: Check = Check {
+    meta: CheckMeta {
+        id: "region",
+        group: "region",
+        kind: Kind::Offline,
+        fixable: Fixable::Unsafe,
+        summary: "resolved region and its source for the winning auth path; missing region; the version's Mantle allowlist",
+        doc: include_str!("../../checks/region.md"),
+    },
+    run,
+};
+
+fn run(ctx: &Context) -> Outcome {
+    let kind = match bedrock(ctx) {
+        Ok(kind) => kind,
+        Err(skip) => return skip.into(),
+    };
+    let rules = &ctx.rules;
+    let allowed = rules.mantle_regions();
+    let mut out = match &ctx.prediction.region {
+        Some(r) => Outcome::pass(format!("{} (from {})", r.value, r.source)),
+        None if ctx.prediction.base_url.is_some() => Outcome::pass("none needed: the base_url override is used as-is"),
+        None => Outcome::pass(""),
+    };
+    if let Some(r) = &ctx.prediction.region {
+        out.set("region", r.value.clone());
+        out.set("source", r.source.clone());
+    }
+    if kind == BedrockKind::Mantle {
+        out.set("allowlist", allowed.to_vec());
+    }
+    let remedy = match &ctx.prediction.region {
+        Some(r) => {
+            let fixed_case = allowed.iter().find(|a| a.eq_ignore_ascii_case(r.value.trim()));
+            match fixed_case.map(String::as_str).or_else(|| closest(r.value.trim(), allowed.iter().map(String::as_str), 3)) {
+                Some(s) => format!("Set `aws.region = \"{s}\"` in [model_providers.{MANTLE_PROVIDER}.aws] (allowed: {})", quoted(allowed)),
+                None => format!("Set aws.region to one of {}", quoted(allowed)),
+            }
+        }
+        None if rules.has(Feature::BearerRegionFromEnv) || ctx.prediction.auth.as_ref().is_some_and(|a| a.method == crate::prediction::AuthMethod::Sigv4) => {
+            "Add `[model_providers.amazon-bedrock.aws]` with `region = \"us-east-1\"` to config.toml (or export AWS_REGION)".to_owned()
+        }
+        None => format!(
+            "Add `[model_providers.amazon-bedrock.aws]` with `region = \"us-east-1\"`: Codex {} reads the bearer-token region from config only",
+            rules.version
+        ),
+    };
+    report_fatal(ctx, "region", &mut out, &remedy);
+
+    // Sources that are set but lose, which users often believe are in effect.
+    if let Some(r) = &ctx.prediction.region {
+        let config_region = ctx.config.get_str(&provider_path(kind.id(), &["aws", "region"])).ok().flatten();
+        for var in [AWS_REGION, AWS_DEFAULT_REGION] {
+            if let Some(v) = ctx.env.trimmed(var)
+                && !r.source.ends_with(var)
+                && v != r.value.trim()
+            {
+                out.push(Finding::info(format!("{var}=`{v}` is ignored: {} comes first", r.source)));
+            }
+        }
+        if let Some((v, _)) = config_region
+            && v.trim().is_empty()
+        {
+            out.push(Finding::info("aws.region is empty: Codex treats it as unset"));
+        }
+        let profile_region = ctx.aws_profile_get(&ctx.aws_profile.name, "region");
+        let bearer = ctx.prediction.auth.as_ref().is_some_and(|a| a.method == crate::prediction::AuthMethod::Bearer);
+        if let (Some(pr), true) = (profile_region, bearer)
+            && pr != r.value.trim()
+        {
+            out.push(Finding::info(format!(
+                "the bearer-token path never reads the AWS profile region (`{pr}` in profile `{}`)",
+                ctx.aws_profile.name
+            )));
+        }
+    }
+    out
+}

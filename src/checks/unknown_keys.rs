@@ -1,0 +1,121 @@
+//! `unknown-keys`: keys Codex ignores in the Bedrock provider tables (and near-misses of the
+//! top-level keys that select Bedrock). Silently ignored up to 0.155, warned from 0.156.1, fatal
+//! under `--strict-config` (reference §2.5).
+
+use super::{Check, CheckMeta, Fixable, Kind, closest};
+use crate::catalog::Feature;
+use crate::codex_errors;
+use crate::context::Context;
+use crate::context::codex_config::Found;
+use crate::prediction::{MANTLE_PROVIDER, PROVIDER_FIELDS, RUNTIME_PROVIDER, provider_path};
+use crate::report::{Finding, Outcome};
+
+/// The check.
+pub const CHECK: Check = Check {
+    meta: CheckMeta {
+        id: "unknown-keys",
+        group: "config",
+        kind: Kind::Offline,
+        fixable: Fixable::Safe,
+        summary: "keys Codex ignores (e.g. `wire_api` inside the `.aws` table, as one official page shows)",
+        doc: include_str!("../../checks/unknown-keys.md"),
+    },
+    run,
+};
+
+/// Top-level keys a Bedrock setup depends on; a near-miss of one of these does nothing.
+const TOP_LEVEL: &[&str] = &["model_provider", "model_providers", "web_search"];
+
+fn aws_fields(ctx: &Context) -> Vec<&'static str> {
+    let mut fields = vec!["profile"];
+    for (key, feature) in [
+        ("region", Feature::RegionConfig),
+        ("auth_refresh", Feature::AuthRefresh),
+        ("credential_export", Feature::CredentialExport),
+    ] {
+        if ctx.rules.has(feature) {
+            fields.push(key);
+        }
+    }
+    fields
+}
+
+fn hint(path: &str) -> &'static str {
+    if path.ends_with(".aws.wire_api") {
+        "`wire_api` does nothing inside `.aws` (the help-center article puts it there); delete it — `responses` is already the default"
+    } else if path.ends_with(".aws.additional_regions") || path.ends_with(".aws.regions") {
+        "Codex has no user setting for extra regions; delete it and pick a region from the version's allowlist"
+    } else {
+        "Delete it, or move it to where Codex reads it (see `bedrock-doctor explain unknown-keys`)"
+    }
+}
+
+fn run(ctx: &Context) -> Outcome {
+    let mut unknown: Vec<(String, Found<'_>)> = Vec::new();
+    for id in [MANTLE_PROVIDER, RUNTIME_PROVIDER] {
+        for (key, found) in ctx.config.keys(&provider_path(id, &[])) {
+            if !PROVIDER_FIELDS.contains(&key.as_str()) {
+                unknown.push((format!("model_providers.{id}.{key}"), found));
+            }
+        }
+        let fields = aws_fields(ctx);
+        for (key, found) in ctx.config.keys(&provider_path(id, &["aws"])) {
+            if !fields.contains(&key.as_str()) {
+                unknown.push((format!("model_providers.{id}.aws.{key}"), found));
+            }
+        }
+    }
+    let mut out = Outcome::pass("no ignored keys in the Bedrock provider tables");
+    for (path, found) in &unknown {
+        let effect = if ctx.rules.has(Feature::UnknownKeyWarning) {
+            "Codex ignores it and prints a warning"
+        } else {
+            "Codex silently ignores it"
+        };
+        out.push(
+            Finding::warn(format!("`{path}` is not a Codex setting: {effect}"))
+                .fix(hint(path))
+                .at(ctx.config.location(found)),
+        );
+    }
+    if !unknown.is_empty() && ctx.rules.has(Feature::UnknownKeyWarning) {
+        let file = ctx.config.base().map(|b| b.source.path.clone()).unwrap_or_default();
+        let keys: Vec<String> = unknown.iter().map(|(p, _)| p.clone()).collect();
+        out.set("codex_warning", codex_errors::unknown_keys_warning(&file, &keys));
+    }
+    if ctx.rules.has(Feature::StrictConfig) && !unknown.is_empty() {
+        out.set("strict_config", "`codex exec --strict-config` refuses this config");
+    }
+    // Near-misses of the keys that select Bedrock, and provider tables under a misspelled id.
+    for layer in &ctx.config.layers {
+        for (key, _) in layer.root.iter() {
+            if TOP_LEVEL.contains(&key) || key == "model" || key == "profile" || key == "profiles" {
+                continue;
+            }
+            if let Some(meant) = closest(key, TOP_LEVEL.iter().copied(), 2)
+                && let Some(found) = ctx.config.get(&[key])
+            {
+                out.push(
+                    Finding::warn(format!("`{key}` is not a Codex setting (did you mean `{meant}`?)"))
+                        .fix(format!("Rename `{key}` to `{meant}`"))
+                        .at(ctx.config.location(&found)),
+                );
+            }
+        }
+    }
+    if let Some(selected) = ctx.prediction.provider.as_deref() {
+        for (id, found) in ctx.config.keys(&["model_providers"]) {
+            let near = closest(&id, [MANTLE_PROVIDER, RUNTIME_PROVIDER], 3).is_some();
+            if near && id != MANTLE_PROVIDER && id != RUNTIME_PROVIDER && id != selected {
+                out.push(
+                    Finding::warn(format!(
+                        "[model_providers.{id}] configures a provider named `{id}`, not the built-in one you select (`{selected}`)"
+                    ))
+                    .fix(format!("Rename the table to [model_providers.{selected}]"))
+                    .at(ctx.config.location(&found)),
+                );
+            }
+        }
+    }
+    out
+}

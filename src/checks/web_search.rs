@@ -1,0 +1,63 @@
+//! `web-search`: the `web_search` value is valid for the version, and whether the web_search tool is
+//! sent to Bedrock by that version (reference §2.6).
+
+use super::{Check, CheckMeta, Fixable, Kind, bedrock, quoted, report_fatal};
+use crate::catalog::Feature;
+use crate::context::Context;
+use crate::prediction::{BedrockKind, web_search_values};
+use crate::report::{Finding, Outcome};
+
+/// The check.
+pub const CHECK: Check = Check {
+    meta: CheckMeta {
+        id: "web-search",
+        group: "config",
+        kind: Kind::Offline,
+        fixable: Fixable::Safe,
+        summary: "value valid for the version; needed or not on Bedrock for that version",
+        doc: include_str!("../../checks/web-search.md"),
+    },
+    run,
+};
+
+fn run(ctx: &Context) -> Outcome {
+    let rules = &ctx.rules;
+    let found = ctx.config.get(&["web_search"]);
+    let value = found.as_ref().and_then(|f| f.as_str());
+    let mut out = Outcome::pass(match value {
+        Some(v) => format!("web_search = \"{v}\""),
+        None => "web_search not set".to_owned(),
+    });
+    out.set("valid_values", web_search_values(rules).to_vec());
+    report_fatal(ctx, "web-search", &mut out, &format!("Use one of {}", quoted(web_search_values(rules))));
+    if !out.findings.is_empty() {
+        return out;
+    }
+    let kind = match bedrock(ctx) {
+        Ok(kind) => kind,
+        Err(_) => return out,
+    };
+    let disabled = value == Some("disabled");
+    let location = found.as_ref().and_then(|f| ctx.config.location(f));
+    if kind == BedrockKind::Runtime {
+        out.summary = format!("{}; amazon-bedrock-runtime never sends the web_search tool", out.summary);
+    } else if rules.has(Feature::WebSearchSuppressed) {
+        out.summary = format!("{}; Codex {} never sends the web_search tool to Bedrock", out.summary, rules.version);
+    } else if !disabled && !rules.has(Feature::OpenaiV1Path) {
+        out.push(
+            Finding::warn(format!(
+                "Codex {} sends the web_search tool (external_web_access:{}); Mantle answered 400 `unknown variant 'web_search'` before Bedrock web search (GA 2026-08-04), and still does where the region or account lacks it",
+                rules.version,
+                value == Some("live")
+            ))
+            .fix("Set `web_search = \"disabled\"` at the top level, or upgrade Codex to 0.128.0 or later")
+            .at(location),
+        );
+    } else if !disabled {
+        out.push(Finding::info(format!(
+            "Codex {} sends the web_search tool to Bedrock with external_web_access:false; it needs Bedrock web search in the region (set `web_search = \"disabled\"` if requests fail with a 400 about tools)",
+            rules.version
+        )));
+    }
+    out
+}

@@ -1,0 +1,41 @@
+//! `wire-api`: the provider's `wire_api` is `responses` (the only value; `chat` is a hard error)
+//! (reference §2.4).
+
+use super::{Check, CheckMeta, Fixable, Kind, report_fatal};
+use crate::context::Context;
+use crate::prediction::{MANTLE_PROVIDER, RUNTIME_PROVIDER, provider_path};
+use crate::report::{Finding, Outcome};
+
+/// The check.
+pub const CHECK: Check = Check {
+    meta: CheckMeta {
+        id: "wire-api",
+        group: "config",
+        kind: Kind::Offline,
+        fixable: Fixable::Safe,
+        summary: "only `\"responses\"`",
+        doc: include_str!("../../checks/wire-api.md"),
+    },
+    run,
+};
+
+fn run(ctx: &Context) -> Outcome {
+    let mut out = Outcome::pass("not set (`responses` is the default and the only value)");
+    for id in [MANTLE_PROVIDER, RUNTIME_PROVIDER] {
+        if let Some(found) = ctx.config.get(&provider_path(id, &["wire_api"]))
+            && found.as_str() == Some("responses")
+        {
+            out.push(
+                Finding::info(format!("`model_providers.{id}.wire_api = \"responses\"` is the default; it can go"))
+                    .at(ctx.config.location(&found)),
+            );
+        }
+    }
+    report_fatal(
+        ctx,
+        "wire-api",
+        &mut out,
+        "Delete the `wire_api` line; Bedrock only speaks the Responses API and it is the default",
+    );
+    out
+}

@@ -1,0 +1,222 @@
+//! Command-line interface: parse, gather, run, render, exit. Errors of the doctor itself exit 2.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use semver::Version;
+
+use crate::checks::{CHECKS, Kind};
+use crate::context::{Context, Inputs, Options};
+use crate::env_vars::{CLICOLOR_FORCE, NO_COLOR};
+use crate::render::{self, Format, Style};
+use crate::runner::{self, Selection};
+
+/// Predicts exactly what OpenAI Codex will do on Amazon Bedrock, explains every problem and how to fix it.
+#[derive(Debug, Parser)]
+#[command(name = "bedrock-doctor", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    #[command(flatten)]
+    common: Common,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+struct Common {
+    /// Codex home directory [default: $CODEX_HOME, else ~/.codex]
+    #[arg(long, global = true, value_name = "DIR")]
+    codex_home: Option<PathBuf>,
+    /// The Codex profile to evaluate, as `codex --profile NAME` would
+    #[arg(long, short = 'p', global = true, value_name = "NAME")]
+    profile: Option<String>,
+    /// A config override, as `codex -c key=value` takes it (repeatable)
+    #[arg(short = 'c', global = true, value_name = "KEY=VALUE")]
+    config: Vec<String>,
+    /// Evaluate the rules of this Codex version instead of detecting it
+    #[arg(long, global = true, value_name = "X.Y.Z")]
+    codex_version: Option<Version>,
+    /// The Codex binary to ask for its version [default: `codex` on PATH]
+    #[arg(long, global = true, value_name = "PATH")]
+    codex_bin: Option<PathBuf>,
+    /// Output format
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// When to use colours (NO_COLOR and CLICOLOR_FORCE are respected under `auto`)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// ASCII symbols only
+    #[arg(long, global = true)]
+    ascii: bool,
+    /// Show details and every finding under each check
+    #[arg(long, short = 'v', global = true)]
+    verbose: bool,
+    /// No network: live checks are skipped
+    #[arg(long, global = true)]
+    offline: bool,
+    /// Seconds allowed per live check
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 5.0)]
+    timeout: f64,
+    /// Run only these checks (comma-separated ids)
+    #[arg(long, global = true, value_delimiter = ',', value_name = "ID,...")]
+    select: Vec<String>,
+    /// Skip these checks (comma-separated ids)
+    #[arg(long, global = true, value_delimiter = ',', value_name = "ID,...")]
+    ignore: Vec<String>,
+    /// Warnings fail too (exit 1)
+    #[arg(long, global = true)]
+    strict: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run every check and predict what Codex will do
+    Check,
+    /// Print a check's documentation page
+    Explain {
+        /// The check id (see `list`)
+        id: String,
+    },
+    /// List every check
+    List,
+}
+
+/// Decides colour once (PRODUCT.md: `--color`, NO_COLOR, CLICOLOR_FORCE).
+fn use_color(choice: ColorChoice, env: &std::collections::BTreeMap<String, String>) -> bool {
+    use std::io::IsTerminal;
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            if env.get(NO_COLOR).is_some_and(|v| !v.is_empty()) {
+                false
+            } else if env.get(CLICOLOR_FORCE).is_some_and(|v| !v.is_empty() && v != "0") {
+                true
+            } else {
+                std::io::stdout().is_terminal()
+            }
+        }
+    }
+}
+
+/// Writes `text`, treating a closed pipe (`| head`) as success.
+fn emit(text: &str) -> Result<(), i32> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => {
+            eprintln!("bedrock-doctor: cannot write output: {e}");
+            Err(2)
+        }
+    }
+}
+
+fn usage_error(message: &str) -> i32 {
+    eprintln!("bedrock-doctor: {message}");
+    2
+}
+
+/// Runs the CLI with the process arguments and environment; returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let c = &cli.common;
+    if !(c.timeout.is_finite() && c.timeout > 0.0 && c.timeout <= 600.0) {
+        return usage_error("--timeout must be between 0 and 600 seconds");
+    }
+    match &cli.command {
+        Command::List => list(c.format),
+        Command::Explain { id } => explain(id),
+        Command::Check => check(c),
+    }
+}
+
+fn options(c: &Common) -> Options {
+    Options {
+        codex_home: c.codex_home.clone(),
+        codex_profile: c.profile.clone(),
+        overrides: c.config.clone(),
+        codex_version: c.codex_version.clone(),
+        codex_bin: c.codex_bin.clone(),
+        offline: c.offline,
+        timeout: Duration::from_secs_f64(c.timeout),
+        scan_apps: true,
+    }
+}
+
+fn check(c: &Common) -> i32 {
+    let selection = Selection { select: c.select.clone(), ignore: c.ignore.clone() };
+    let unknown = selection.unknown_ids();
+    if !unknown.is_empty() {
+        return usage_error(&format!("unknown check id(s): {} (see `bedrock-doctor list`)", unknown.join(", ")));
+    }
+    let inputs = Inputs::from_process(options(c));
+    let color = use_color(c.color, &inputs.env);
+    let ctx = Context::gather(inputs);
+    let report = runner::run(&ctx, &selection);
+    let style = Style { color, ascii: c.ascii, verbose: c.verbose };
+    let text = ctx.redactor.scrub(&render::render(c.format, &ctx, &report, style));
+    match emit(&text) {
+        Ok(()) => report.exit_code(c.strict),
+        Err(code) => code,
+    }
+}
+
+fn list(format: Format) -> i32 {
+    let text = match format {
+        Format::Json => {
+            let rows: Vec<serde_json::Value> = CHECKS
+                .iter()
+                .map(|c| {
+                    serde_json::json!({
+                        "id": c.meta.id,
+                        "group": c.meta.group,
+                        "live": c.meta.kind == Kind::Live,
+                        "fixable": c.meta.fixable.as_str(),
+                        "summary": c.meta.summary,
+                    })
+                })
+                .collect();
+            serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n"
+        }
+        Format::Human => {
+            let mut out = format!("{:<19} {:<12} {:<8} {:<10} {}\n", "ID", "GROUP", "KIND", "FIXABLE", "SUMMARY");
+            for c in CHECKS {
+                let kind = if c.meta.kind == Kind::Live { "live" } else { "offline" };
+                out.push_str(&format!(
+                    "{:<19} {:<12} {:<8} {:<10} {}\n",
+                    c.meta.id,
+                    c.meta.group,
+                    kind,
+                    c.meta.fixable.as_str(),
+                    c.meta.summary
+                ));
+            }
+            out
+        }
+    };
+    emit(&text).err().unwrap_or(0)
+}
+
+fn explain(id: &str) -> i32 {
+    match crate::checks::find(id) {
+        Some(check) => emit(check.meta.doc).err().unwrap_or(0),
+        None => usage_error(&format!("unknown check `{id}` (see `bedrock-doctor list`)")),
+    }
+}

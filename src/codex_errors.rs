@@ -1,0 +1,201 @@
+//! The exact texts Codex prints when it gives up before sending a request, by version.
+//!
+//! Every function cites the reference section (shared/reference/codex-bedrock.md) whose observation
+//! (E: the released binary, run on loopback) it reproduces. Keep the wording byte-exact: the fidelity
+//! suite compares these strings with what the real binary prints.
+
+use std::path::Path;
+
+use crate::catalog::{Feature, Rules};
+
+/// Prefix of config-load errors from 0.156.1; plain `Error: ` before for the provider-override error.
+fn load_prefix(rules: &Rules) -> &'static str {
+    if rules.has(Feature::UnknownKeyWarning) { "Error loading config.toml: " } else { "Error: " }
+}
+
+/// §2.8: malformed TOML.
+pub fn malformed_toml(file: &Path, line: usize, column: usize, message: &str) -> String {
+    format!("Error loading config.toml:\n{}:{line}:{column}: {message}", file.display())
+}
+
+/// A config file Codex cannot read at all (directory, permissions, not UTF-8). The wording after the
+/// prefix is the doctor's: the reference records no observation of these cases.
+pub fn unreadable_config(problem: &str) -> String {
+    format!("Error loading config.toml: {problem}")
+}
+
+/// §2.3: a known key with the wrong type, e.g. `region = 123`.
+pub fn invalid_type(found: &str, expected: &str, key_path: &str) -> String {
+    format!("Error loading config.toml: invalid type: {found}, expected {expected}\nin `{key_path}`")
+}
+
+/// §2.4: `wire_api = "chat"` at provider level.
+pub fn wire_api_chat(provider: &str) -> String {
+    format!(
+        "Error loading config.toml: `wire_api = \"chat\"` is no longer supported.\n\
+         How to fix: set `wire_api = \"responses\"` in your provider config.\n\
+         More info: https://github.com/openai/codex/discussions/7782\n\
+         in `model_providers.{provider}.wire_api`"
+    )
+}
+
+/// §2.4: any other non-`responses` string for `wire_api`.
+pub fn wire_api_unknown(value: &str, provider: &str) -> String {
+    format!(
+        "Error loading config.toml: unknown variant `{value}`, expected `responses`\nin `model_providers.{provider}.wire_api`"
+    )
+}
+
+/// §2.6: an unknown `web_search` value.
+pub fn web_search_unknown(value: &str, rules: &Rules) -> String {
+    let expected = if rules.has(Feature::WebSearchIndexed) {
+        "`disabled`, `cached`, `indexed`, `live`"
+    } else {
+        "`disabled`, `cached`, `live`"
+    };
+    format!("Error loading config.toml: unknown variant `{value}`, expected one of {expected}")
+}
+
+/// §2.6: a non-string `web_search`.
+pub fn web_search_not_string() -> String {
+    "Error loading config.toml: invalid type: unit variant, expected string only".to_owned()
+}
+
+/// §2.2: a non-default field on a built-in Bedrock provider.
+pub fn provider_override(provider: &str, rules: &Rules) -> String {
+    let body = format!("model_providers.{provider} {}", rules.provider_override_message());
+    if rules.has(Feature::UnknownKeyWarning) {
+        format!("{}{body}\nin `model_providers`", load_prefix(rules))
+    } else {
+        format!("{}{body}", load_prefix(rules))
+    }
+}
+
+/// §2.1: an `aws` table on `amazon-bedrock-runtime` before that provider was built in (≤ 0.147).
+pub fn aws_only_for_bedrock(provider: &str) -> String {
+    format!(
+        "Error loading config.toml: model_providers.{provider}: provider aws is only supported for `amazon-bedrock`\nin `model_providers`"
+    )
+}
+
+/// §2.2: `ModelProviderInfo::validate` errors, printed with the file position of the provider table.
+pub fn provider_validation(file: &Path, line: usize, column: usize, provider: &str, message: &str) -> String {
+    format!("Error loading config.toml: {}:{line}:{column}: model_providers.{provider}: {message}", file.display())
+}
+
+/// §5.1: an `auth` command together with an `aws` table.
+pub fn aws_with_auth(provider: &str) -> String {
+    format!("Error loading config.toml: model_providers.{provider}: provider aws cannot be combined with auth")
+}
+
+/// §2.1: an unknown provider id.
+pub fn provider_not_found(id: &str) -> String {
+    format!("Error: Model provider `{id}` not found")
+}
+
+/// §2.7: a legacy `profile = "x"` selector with Codex ≥ 0.134.
+pub fn legacy_profile_selector(name: &str) -> String {
+    format!(
+        "Error: legacy `profile = \"{name}\"` config is no longer supported; use `--profile {name}` with `{name}.config.toml` instead"
+    )
+}
+
+/// §2.7: `--profile x` while config.toml still has the legacy form, Codex ≥ 0.134.
+pub fn legacy_profile_conflict(name: &str, codex_home: &Path) -> String {
+    let home = codex_home.display();
+    format!(
+        "Error loading config.toml: --profile `{name}` cannot be used while {home}/config.toml contains legacy \
+         `profile = \"{name}\"` or `[profiles.{name}]` config; move those settings into {home}/{name}.config.toml \
+         and remove the legacy profile selector/table. See https://developers.openai.com/codex/config-advanced#profiles \
+         for more information."
+    )
+}
+
+/// §2.7: a legacy profile selected that has no `[profiles.x]` table, Codex ≤ 0.132.
+pub fn legacy_profile_missing(name: &str) -> String {
+    format!("Error: config profile `{name}` not found")
+}
+
+/// §4.1: the bearer path found no region.
+pub fn bearer_requires_region(rules: &Rules) -> String {
+    if rules.has(Feature::BearerRegionFromEnv) {
+        "ERROR: Fatal error: Amazon Bedrock bearer token auth requires `model_providers.amazon-bedrock.aws.region`, `AWS_REGION`, or `AWS_DEFAULT_REGION`".to_owned()
+    } else {
+        "ERROR: Fatal error: Amazon Bedrock bearer token auth requires `model_providers.amazon-bedrock.aws.region`"
+            .to_owned()
+    }
+}
+
+/// §4.1: the SDK path found no region.
+pub fn sdk_no_region() -> String {
+    "ERROR: Fatal error: failed to resolve Amazon Bedrock auth: AWS SDK config did not resolve a region".to_owned()
+}
+
+/// §4.2: the region is not in the version's Mantle allowlist.
+pub fn unsupported_region(region: &str, rules: &Rules) -> String {
+    if rules.has(Feature::RegionErrorWithoutMantle) {
+        format!("ERROR: Fatal error: Amazon Bedrock does not support region `{region}`")
+    } else {
+        format!("ERROR: Fatal error: Amazon Bedrock Mantle does not support region `{region}`")
+    }
+}
+
+/// §5.3: a named AWS profile that does not exist (region given).
+pub fn profile_not_configured() -> String {
+    "ERROR: stream disconnected before completion: failed to load AWS credentials: the credentials provider was not properly configured".to_owned()
+}
+
+/// §5.3: no credential source at all, with instance metadata disabled.
+pub fn no_credentials_imds_disabled() -> String {
+    "ERROR: stream disconnected before completion: failed to load AWS credentials: the credential provider was not enabled".to_owned()
+}
+
+/// §3: the warning (not an error) for a model missing from the version's catalog.
+pub fn model_fallback_warning(model: &str) -> String {
+    format!(
+        "warning: Model metadata for `{model}` not found. Defaulting to fallback metadata; this can degrade performance and cause issues."
+    )
+}
+
+/// §2.5: the unknown-keys warning of ≥ 0.156.1.
+pub fn unknown_keys_warning(file: &Path, keys: &[String]) -> String {
+    let n = keys.len();
+    let noun = if n == 1 { "setting" } else { "settings" };
+    let mut out = format!(
+        "warning: Codex is ignoring {n} unrecognized configuration {noun}. Check for typos or deprecated settings."
+    );
+    for key in keys {
+        out.push_str(&format!("\n  user ({}): `{key}` is ignored.", file.display()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use semver::Version;
+
+    fn rules(v: &str) -> Rules {
+        Rules::for_version(Version::parse(v).unwrap())
+    }
+
+    #[test]
+    fn override_error_prefix_changes_at_0_156_1() {
+        assert_eq!(
+            provider_override("amazon-bedrock", &rules("0.130.0")),
+            "Error: model_providers.amazon-bedrock only supports changing `aws.profile` and `aws.region`; other non-default provider fields are not supported"
+        );
+        assert!(provider_override("amazon-bedrock", &rules("0.169.0")).starts_with(
+            "Error loading config.toml: model_providers.amazon-bedrock only supports changing `base_url`"
+        ));
+        assert!(provider_override("amazon-bedrock", &rules("0.169.0")).ends_with("\nin `model_providers`"));
+    }
+
+    #[test]
+    fn region_errors_by_version() {
+        assert!(unsupported_region("us-west-1", &rules("0.149.0")).contains("Bedrock Mantle does not"));
+        assert!(!unsupported_region("us-west-1", &rules("0.150.0")).contains("Mantle"));
+        assert!(bearer_requires_region(&rules("0.135.0")).ends_with("aws.region`"));
+        assert!(bearer_requires_region(&rules("0.136.0")).ends_with("`AWS_DEFAULT_REGION`"));
+    }
+}

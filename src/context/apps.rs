@@ -1,0 +1,105 @@
+//! Codex front ends other than the CLI: the VS Code extension `openai.chatgpt` (and the editors that
+//! share its extension format) and the desktop app. Their versions matter because the documented
+//! minimum is 26.429.30905, and because they start without the user's shell environment.
+
+use std::path::{Path, PathBuf};
+
+use semver::Version;
+
+/// One installed front end.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppInstall {
+    /// "VS Code", "Cursor", "Codex desktop app", …
+    pub kind: &'static str,
+    /// Where it is installed.
+    pub path: PathBuf,
+    /// Its version string as the install records it.
+    pub version: String,
+}
+
+impl AppInstall {
+    /// The version as semver, when it is one (`26.721.41059` and `0.4.12` both are).
+    pub fn semver(&self) -> Option<Version> {
+        Version::parse(self.version.trim()).ok()
+    }
+}
+
+/// Editors whose extension folders may hold `openai.chatgpt-<version>[-<platform>]`.
+const EDITOR_DIRS: &[(&str, &str)] = &[
+    ("VS Code", ".vscode/extensions"),
+    ("VS Code Insiders", ".vscode-insiders/extensions"),
+    ("Cursor", ".cursor/extensions"),
+    ("VS Code Server (remote)", ".vscode-server/extensions"),
+];
+
+/// Finds installed extensions and desktop apps under `home`. Only the newest extension per editor is
+/// kept: old versions stay on disk until the editor cleans them up, but only the newest runs.
+pub fn scan(home: Option<&Path>) -> Vec<AppInstall> {
+    let mut found = Vec::new();
+    let Some(home) = home else { return found };
+    for (kind, rel) in EDITOR_DIRS {
+        let Ok(entries) = std::fs::read_dir(home.join(rel)) else { continue };
+        let newest = entries
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("openai.chatgpt-"))
+            .filter_map(|e| extension_version(&e.path()).map(|v| AppInstall { kind, path: e.path(), version: v }))
+            .max_by(|a, b| a.semver().cmp(&b.semver()));
+        found.extend(newest);
+    }
+    for app in [PathBuf::from("/Applications/Codex.app"), home.join("Applications/Codex.app")] {
+        if let Some(version) = plist_short_version(&app.join("Contents/Info.plist")) {
+            found.push(AppInstall { kind: "Codex desktop app", path: app, version });
+        }
+    }
+    found
+}
+
+/// The extension's `package.json` `version` (more reliable than the folder name, which may carry a
+/// platform suffix).
+fn extension_version(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join("package.json")).ok()?;
+    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    json.get("version")?.as_str().map(str::to_owned)
+}
+
+/// `CFBundleShortVersionString` from an XML Info.plist.
+fn plist_short_version(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let after = text.split("<key>CFBundleShortVersionString</key>").nth(1)?;
+    let start = after.find("<string>")? + "<string>".len();
+    let end = after[start..].find("</string>")?;
+    Some(after[start..start + end].trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newest_extension_per_editor_from_package_json() {
+        let home = tempfile::tempdir().unwrap();
+        for (dir, version) in [
+            (".vscode/extensions/openai.chatgpt-0.4.12", "0.4.12"),
+            (".vscode/extensions/openai.chatgpt-26.721.41059-linux-x64", "26.721.41059"),
+            (".cursor/extensions/openai.chatgpt-26.301.1", "26.301.1"),
+            (".vscode/extensions/other.ext-1.0.0", "1.0.0"),
+        ] {
+            let path = home.path().join(dir);
+            std::fs::create_dir_all(&path).unwrap();
+            std::fs::write(path.join("package.json"), format!(r#"{{"version":"{version}"}}"#)).unwrap();
+        }
+        std::fs::create_dir_all(home.path().join(".vscode-server/extensions/openai.chatgpt-broken")).unwrap();
+        let found = scan(Some(home.path()));
+        let summary: Vec<(&str, &str)> = found.iter().map(|a| (a.kind, a.version.as_str())).collect();
+        assert_eq!(summary, vec![("VS Code", "26.721.41059"), ("Cursor", "26.301.1")]);
+    }
+
+    #[test]
+    fn plist_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("Info.plist");
+        std::fs::write(&p, "<dict><key>CFBundleShortVersionString</key>\n  <string>26.730.61639</string></dict>")
+            .unwrap();
+        assert_eq!(plist_short_version(&p).as_deref(), Some("26.730.61639"));
+    }
+}

@@ -1,0 +1,144 @@
+//! Which Codex release is installed: `codex --version` prints `codex-cli X.Y.Z` (reference §6). The
+//! call costs ~12 ms, so it runs on its own thread while the rest of the context is gathered, and it is
+//! bounded: a hung binary must not hang the doctor.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use semver::Version;
+
+/// How the version was obtained; the JSON report's `codex_version_source`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VersionSource {
+    /// `codex --version` of the binary found.
+    Path,
+    /// `--codex-version` on the command line.
+    Flag,
+    /// No binary found: the newest known rules are assumed.
+    Assumed,
+}
+
+impl VersionSource {
+    /// The JSON spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VersionSource::Path => "path",
+            VersionSource::Flag => "flag",
+            VersionSource::Assumed => "assumed",
+        }
+    }
+}
+
+/// The outcome of looking for Codex.
+#[derive(Clone, Debug)]
+pub struct CodexInstall {
+    /// The binary that was run, if one was found.
+    pub binary: Option<PathBuf>,
+    /// The version the rules are evaluated for.
+    pub version: Version,
+    /// Where that version came from.
+    pub source: VersionSource,
+    /// What went wrong while detecting it (not found, timed out, unparsable output).
+    pub problem: Option<String>,
+    /// The raw first line of `codex --version`.
+    pub raw: Option<String>,
+}
+
+/// Parses `codex-cli 0.169.0` (or a bare version).
+pub fn parse_version_output(output: &str) -> Option<Version> {
+    let line = output.lines().find(|l| !l.trim().is_empty())?;
+    let word = line.split_whitespace().last()?;
+    Version::parse(word.trim_start_matches('v')).ok()
+}
+
+/// Runs `binary --version`, bounded by `timeout`.
+pub fn run_version(binary: &Path, timeout: Duration) -> Result<String, String> {
+    let mut child = Command::new(binary)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("could not run `{} --version`: {e}", binary.display()))?;
+    let deadline = Instant::now() + timeout;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("`{} --version` did not answer within {timeout:?}", binary.display()));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(1)),
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    let mut out = String::new();
+    if let Some(mut stdout) = child.stdout.take() {
+        let _ = stdout.read_to_string(&mut out);
+    }
+    Ok(out)
+}
+
+/// Detects the installed version. `flag` (`--codex-version`) wins; otherwise `binary` is run.
+pub fn detect(flag: Option<&Version>, binary: Option<PathBuf>, newest: &Version, timeout: Duration) -> CodexInstall {
+    if let Some(v) = flag {
+        return CodexInstall { binary, version: v.clone(), source: VersionSource::Flag, problem: None, raw: None };
+    }
+    let assumed = |binary: Option<PathBuf>, problem: String| CodexInstall {
+        binary,
+        version: newest.clone(),
+        source: VersionSource::Assumed,
+        problem: Some(problem),
+        raw: None,
+    };
+    let Some(path) = binary else {
+        return assumed(None, "no `codex` binary on PATH".into());
+    };
+    match run_version(&path, timeout) {
+        Err(e) => assumed(Some(path), e),
+        Ok(out) => match parse_version_output(&out) {
+            Some(version) => CodexInstall {
+                binary: Some(path),
+                version,
+                source: VersionSource::Path,
+                problem: None,
+                raw: out.lines().next().map(str::to_owned),
+            },
+            None => {
+                let first = out.lines().next().unwrap_or("").chars().take(80).collect::<String>();
+                assumed(Some(path), format!("unrecognised `--version` output: {first:?}"))
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_codex_cli_lines() {
+        assert_eq!(parse_version_output("codex-cli 0.169.0\n"), Some(Version::new(0, 169, 0)));
+        assert_eq!(parse_version_output("codex-cli 0.136.0-alpha.2").unwrap().to_string(), "0.136.0-alpha.2");
+        assert_eq!(parse_version_output("garbage"), None);
+        assert_eq!(parse_version_output(""), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn hung_binary_is_bounded() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("codex");
+        std::fs::write(&script, "#!/bin/sh\nexec sleep 5\n").unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let start = Instant::now();
+        let found = detect(None, Some(script), &Version::new(0, 169, 0), Duration::from_millis(200));
+        assert!(start.elapsed() < Duration::from_secs(2));
+        assert_eq!(found.source, VersionSource::Assumed);
+        assert!(found.problem.unwrap().contains("did not answer"));
+    }
+}

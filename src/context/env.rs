@@ -1,0 +1,75 @@
+//! The environment Codex runs with: the shell's variables with `$CODEX_HOME/.env` applied on top
+//! (Codex calls `set_var` for each pair, so `.env` wins), minus the `CODEX_*` keys it drops.
+
+use std::collections::BTreeMap;
+
+use super::dotenv::Dotenv;
+
+/// Where a variable's effective value comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// The environment the doctor (and so Codex, from this shell) was started with.
+    Process,
+    /// `$CODEX_HOME/.env`.
+    Dotenv,
+}
+
+/// One effective variable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnvValue {
+    /// The value Codex sees.
+    pub value: String,
+    /// Where it comes from.
+    pub origin: Origin,
+    /// The shell's value that `.env` replaced, if any.
+    pub shell_value: Option<String>,
+}
+
+/// The effective environment.
+#[derive(Clone, Debug, Default)]
+pub struct EffectiveEnv {
+    vars: BTreeMap<String, EnvValue>,
+}
+
+impl EffectiveEnv {
+    /// Applies `.env` over the process environment.
+    pub fn new(process: &BTreeMap<String, String>, dotenv: &Dotenv) -> Self {
+        let mut vars: BTreeMap<String, EnvValue> = process
+            .iter()
+            .map(|(k, v)| (k.clone(), EnvValue { value: v.clone(), origin: Origin::Process, shell_value: None }))
+            .collect();
+        for (key, value) in dotenv.applied() {
+            let shell_value = process.get(key).cloned();
+            vars.insert(key.to_owned(), EnvValue { value: value.to_owned(), origin: Origin::Dotenv, shell_value });
+        }
+        EffectiveEnv { vars }
+    }
+
+    /// The variable, if set (possibly to an empty string).
+    pub fn get(&self, key: &str) -> Option<&EnvValue> {
+        self.vars.get(key)
+    }
+
+    /// The value, if set.
+    pub fn value(&self, key: &str) -> Option<&str> {
+        self.vars.get(key).map(|v| v.value.as_str())
+    }
+
+    /// The value trimmed, if set to something other than whitespace (how Codex reads its own variables).
+    pub fn trimmed(&self, key: &str) -> Option<&str> {
+        self.value(key).map(str::trim).filter(|v| !v.is_empty())
+    }
+
+    /// `env:KEY` or `dotenv:KEY`: the report's name for where a value came from.
+    pub fn label(&self, key: &str) -> String {
+        match self.vars.get(key).map(|v| v.origin) {
+            Some(Origin::Dotenv) => format!("dotenv:{key}"),
+            _ => format!("env:{key}"),
+        }
+    }
+
+    /// The plain map, for code that wants one (the AWS profile loader).
+    pub fn to_map(&self) -> BTreeMap<String, String> {
+        self.vars.iter().map(|(k, v)| (k.clone(), v.value.clone())).collect()
+    }
+}

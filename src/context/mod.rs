@@ -1,0 +1,235 @@
+//! Gather → derive: everything the checks look at is read once, here, into an immutable [`Context`].
+//!
+//! Nothing below reads the process environment: the caller passes a snapshot ([`Inputs`]), so tests
+//! inject every variable and the doctor never sees more than it says it reads. Files are read with
+//! bounded sizes and every failure becomes a value (see [`files`]).
+
+pub mod apps;
+pub mod auth_json;
+pub mod aws_files;
+pub mod codex_config;
+pub mod codex_install;
+pub mod dotenv;
+pub mod env;
+pub mod files;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use semver::Version;
+
+use crate::catalog::{Feature, Rules, catalog};
+use crate::env_vars;
+use crate::prediction::Prediction;
+use crate::redact::Redactor;
+
+pub use apps::AppInstall;
+pub use auth_json::{AuthJson, ManagedAuth};
+pub use aws_files::AwsFiles;
+pub use codex_config::CodexConfig;
+pub use codex_install::{CodexInstall, VersionSource};
+pub use dotenv::Dotenv;
+pub use env::{EffectiveEnv, Origin};
+pub use files::{FileRead, Location, SourceFile};
+
+/// Options that change what is gathered or how it is judged (from the command line).
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// `--codex-home`.
+    pub codex_home: Option<PathBuf>,
+    /// `--profile` / `-p`: the Codex profile to evaluate.
+    pub codex_profile: Option<String>,
+    /// `-c key=value`, in order.
+    pub overrides: Vec<String>,
+    /// `--codex-version`.
+    pub codex_version: Option<Version>,
+    /// `--codex-bin`.
+    pub codex_bin: Option<PathBuf>,
+    /// `--offline`.
+    pub offline: bool,
+    /// `--timeout`, per live check (also bounds `codex --version`).
+    pub timeout: Duration,
+    /// Scan for VS Code extensions and the desktop app (off for `lint`, which judges templates).
+    pub scan_apps: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            codex_home: None,
+            codex_profile: None,
+            overrides: Vec::new(),
+            codex_version: None,
+            codex_bin: None,
+            offline: false,
+            timeout: Duration::from_secs(5),
+            scan_apps: true,
+        }
+    }
+}
+
+/// The outside world, as handed to [`Context::gather`].
+#[derive(Clone, Debug)]
+pub struct Inputs {
+    /// A snapshot of the process environment.
+    pub env: BTreeMap<String, String>,
+    /// Command-line options.
+    pub options: Options,
+    /// The current time, UTC seconds.
+    pub now: i64,
+}
+
+impl Inputs {
+    /// The real process environment and clock.
+    pub fn from_process(options: Options) -> Inputs {
+        let env =
+            std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))).collect();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        Inputs { env, options, now }
+    }
+}
+
+/// Everything the checks look at.
+#[derive(Debug)]
+pub struct Context {
+    /// Command-line options.
+    pub options: Options,
+    /// Current time, UTC seconds.
+    pub now: i64,
+    /// `$HOME`.
+    pub home: Option<PathBuf>,
+    /// `$CODEX_HOME` as resolved.
+    pub codex_home: PathBuf,
+    /// The doctor's own environment (the shell's).
+    pub process_env: BTreeMap<String, String>,
+    /// `$CODEX_HOME/.env`.
+    pub dotenv: Dotenv,
+    /// What Codex's environment will be.
+    pub env: EffectiveEnv,
+    /// The detected Codex.
+    pub codex: CodexInstall,
+    /// The rules of that version.
+    pub rules: Rules,
+    /// The assembled Codex configuration.
+    pub config: CodexConfig,
+    /// `$CODEX_HOME/auth.json`.
+    pub auth_json: AuthJson,
+    /// `~/.aws/config` and `~/.aws/credentials`.
+    pub aws: AwsFiles,
+    /// VS Code extensions and desktop apps.
+    pub apps: Vec<AppInstall>,
+    /// The AWS profile the SDK would select.
+    pub aws_profile: AwsProfileSelection,
+    /// What Codex will do.
+    pub prediction: Prediction,
+    /// Every secret value seen, for scrubbing output.
+    pub redactor: Redactor,
+}
+
+/// Which AWS profile the SDK selects, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AwsProfileSelection {
+    /// The profile name.
+    pub name: String,
+    /// `config` (aws.profile), `env:AWS_PROFILE`, `dotenv:AWS_PROFILE` or `default`.
+    pub source: String,
+}
+
+impl Context {
+    /// Reads everything. Never fails: problems become values the checks report.
+    pub fn gather(inputs: Inputs) -> Context {
+        let Inputs { env: process_env, options, now } = inputs;
+        let home = process_env.get(env_vars::HOME).filter(|h| !h.is_empty()).map(PathBuf::from);
+        // Only the real environment decides where Codex's home is (reference §5.5).
+        let codex_home = options
+            .codex_home
+            .clone()
+            .or_else(|| process_env.get(env_vars::CODEX_HOME).filter(|h| !h.is_empty()).map(PathBuf::from))
+            .or_else(|| home.as_ref().map(|h| h.join(".codex")))
+            .unwrap_or_else(|| PathBuf::from(".codex"));
+
+        let newest = catalog().meta.newest_known.clone();
+        let binary = options
+            .codex_bin
+            .clone()
+            .or_else(|| aws_files::find_on_path("codex", process_env.get(env_vars::PATH).map(String::as_str)));
+        let flag = options.codex_version.clone();
+        let timeout = options.timeout.min(Duration::from_secs(3));
+        // `codex --version` is the slowest part of gathering (~12 ms); overlap it with the file reads.
+        let version_thread = std::thread::spawn(move || codex_install::detect(flag.as_ref(), binary, &newest, timeout));
+
+        let dotenv = Dotenv::parse(SourceFile::read(&codex_home.join(".env")));
+        let env = EffectiveEnv::new(&process_env, &dotenv);
+        let auth_json = AuthJson::parse(SourceFile::read(&codex_home.join("auth.json")));
+        let apps = if options.scan_apps { apps::scan(home.as_deref()) } else { Vec::new() };
+
+        let codex = version_thread.join().unwrap_or_else(|_| CodexInstall {
+            binary: None,
+            version: catalog().meta.newest_known.clone(),
+            source: VersionSource::Assumed,
+            problem: Some("version detection failed".into()),
+            raw: None,
+        });
+        let rules = Rules::for_version(codex.version.clone());
+        let config = codex_config::assemble(
+            &codex_home,
+            options.codex_profile.as_deref(),
+            rules.has(Feature::ProfilesV2),
+            &options.overrides,
+        );
+
+        let aws_profile = select_aws_profile(&config, &env);
+        let aws = AwsFiles::gather(&env.to_map(), home.as_deref(), &aws_profile.name);
+
+        let mut ctx = Context {
+            options,
+            now,
+            home,
+            codex_home,
+            process_env,
+            dotenv,
+            env,
+            codex,
+            rules,
+            config,
+            auth_json,
+            aws,
+            apps,
+            aws_profile,
+            prediction: Prediction::default(),
+            redactor: Redactor::default(),
+        };
+        ctx.prediction = Prediction::derive(&ctx);
+        ctx.redactor = Redactor::from_context(&ctx);
+        ctx
+    }
+
+    /// Whether an AWS profile of that name exists in the shared files.
+    pub fn aws_profile_exists(&self, name: &str) -> bool {
+        self.aws.profiles.as_ref().is_some_and(|set| set.get_profile(name).is_some())
+    }
+
+    /// A property of an AWS profile.
+    pub fn aws_profile_get(&self, profile: &str, key: &str) -> Option<&str> {
+        self.aws.profiles.as_ref()?.get_profile(profile)?.get(key)
+    }
+}
+
+/// The SDK's profile: `aws.profile` from the config (even empty: the SDK then looks for a profile named
+/// ""), else `AWS_PROFILE`, else `default`.
+fn select_aws_profile(config: &CodexConfig, env: &EffectiveEnv) -> AwsProfileSelection {
+    let provider = match config.get_str(&["model_provider"]) {
+        Ok(Some((crate::prediction::RUNTIME_PROVIDER, _))) => crate::prediction::RUNTIME_PROVIDER,
+        _ => crate::prediction::MANTLE_PROVIDER,
+    };
+    if let Ok(Some((name, _))) = config.get_str(&["model_providers", provider, "aws", "profile"]) {
+        return AwsProfileSelection { name: name.to_owned(), source: "config".into() };
+    }
+    match env.value(env_vars::AWS_PROFILE).filter(|p| !p.is_empty()) {
+        Some(name) => AwsProfileSelection { name: name.to_owned(), source: env.label(env_vars::AWS_PROFILE) },
+        None => AwsProfileSelection { name: "default".into(), source: "default".into() },
+    }
+}

@@ -1,0 +1,62 @@
+//! Every environment variable the doctor reads, one documented constant each (uv's `env_vars.rs`).
+//!
+//! Reading a variable by a string literal elsewhere is a bug: the list below is what `README.md`
+//! documents as "what it reads".
+
+/// Where Codex keeps `config.toml`, `.env` and `auth.json` (default `~/.codex`).
+pub const CODEX_HOME: &str = "CODEX_HOME";
+/// The user's home directory.
+pub const HOME: &str = "HOME";
+/// Executable search path, for `codex` and `credential_process` commands.
+pub const PATH: &str = "PATH";
+/// The AWS shared-config profile the SDK selects when no profile is configured.
+pub const AWS_PROFILE: &str = "AWS_PROFILE";
+/// Region for the AWS SDK (and, from Codex 0.136, for the bearer-token path).
+pub const AWS_REGION: &str = "AWS_REGION";
+/// Fallback region after `AWS_REGION`.
+pub const AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
+/// Static access key id.
+pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
+/// Static secret key (a secret: never printed).
+pub const AWS_SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
+/// Session token for temporary credentials (a secret: never printed).
+pub const AWS_SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
+/// A Bedrock API key (a secret: never printed).
+pub const AWS_BEARER_TOKEN_BEDROCK: &str = "AWS_BEARER_TOKEN_BEDROCK";
+/// Overrides `~/.aws/config`.
+pub const AWS_CONFIG_FILE: &str = "AWS_CONFIG_FILE";
+/// Overrides `~/.aws/credentials`.
+pub const AWS_SHARED_CREDENTIALS_FILE: &str = "AWS_SHARED_CREDENTIALS_FILE";
+/// Web identity token file (EKS, GitHub OIDC).
+pub const AWS_WEB_IDENTITY_TOKEN_FILE: &str = "AWS_WEB_IDENTITY_TOKEN_FILE";
+/// Role assumed with the web identity token.
+pub const AWS_ROLE_ARN: &str = "AWS_ROLE_ARN";
+/// ECS/EKS container credentials endpoint (relative form).
+pub const AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: &str = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
+/// Container credentials endpoint (full form).
+pub const AWS_CONTAINER_CREDENTIALS_FULL_URI: &str = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+/// Turns instance-metadata credential probing off.
+pub const AWS_EC2_METADATA_DISABLED: &str = "AWS_EC2_METADATA_DISABLED";
+/// OpenAI API key: plays no part on Bedrock, reported when it might mislead.
+pub const OPENAI_API_KEY: &str = "OPENAI_API_KEY";
+/// Disables colour (no-color.org).
+pub const NO_COLOR: &str = "NO_COLOR";
+/// Forces colour even on a pipe.
+pub const CLICOLOR_FORCE: &str = "CLICOLOR_FORCE";
+
+/// Variables whose values are secrets wherever they appear.
+pub const SECRET_VARS: &[&str] = &[AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_BEARER_TOKEN_BEDROCK, OPENAI_API_KEY];
+
+/// Variables a Bedrock setup may depend on, which a desktop app or editor started from the dock does not
+/// inherit from the shell.
+pub const BEDROCK_SETUP_VARS: &[&str] = &[
+    AWS_BEARER_TOKEN_BEDROCK,
+    AWS_REGION,
+    AWS_DEFAULT_REGION,
+    AWS_PROFILE,
+    AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY,
+    AWS_SESSION_TOKEN,
+    AWS_CONFIG_FILE,
+    AWS_SHARED_CREDENTIALS_FILE,
+];

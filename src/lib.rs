@@ -1,0 +1,21 @@
+//! bedrock-doctor: predicts exactly what OpenAI Codex will do with a given Amazon Bedrock setup,
+//! explains every problem and how to fix it.
+//!
+//! Gather → check → render: [`context`] reads everything once into an immutable context and derives
+//! the [`prediction`]; [`checks`] are pure functions of that context, run in registry order by
+//! [`runner`]; [`render`] turns the report into text, which [`redact`] scrubs before it is written.
+
+pub mod bearer;
+pub mod catalog;
+pub mod checks;
+pub mod cli;
+pub mod codex_errors;
+pub mod context;
+pub mod env_vars;
+pub mod prediction;
+pub mod redact;
+pub mod render;
+pub mod report;
+pub mod runner;
+pub mod secrets;
+pub mod timeutil;

@@ -1,0 +1,165 @@
+//! Secrets never leave the process: every byte the doctor prints passes through [`Redactor::scrub`].
+//!
+//! Two nets: every secret value seen while gathering (env, `.env`, auth.json, AWS files, config files) is
+//! replaced wherever it appears, and anything shaped like a Bedrock API key is masked even if it was never
+//! seen (an error body echoed by a server, a key pasted into an unexpected place).
+
+use crate::context::Context;
+use crate::env_vars::SECRET_VARS;
+
+/// Known key prefixes that are safe (and useful) to show.
+const SHOWN_PREFIXES: &[&str] = &["bedrock-api-key-", "ABSK"];
+
+/// Secrets shorter than this are masked whole: their last 4 characters would give too much away.
+const MIN_SHOW_TAIL: usize = 16;
+
+/// Masks one secret: a known prefix, an ellipsis and the last 4 characters (`bedrock-api-key-…Zz9=`).
+pub fn mask(secret: &str) -> String {
+    let secret = secret.trim();
+    let chars: Vec<char> = secret.chars().collect();
+    if chars.len() < MIN_SHOW_TAIL {
+        return "[redacted]".to_owned();
+    }
+    let prefix = SHOWN_PREFIXES.iter().find(|p| secret.starts_with(**p)).copied().unwrap_or("");
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{prefix}…{tail}")
+}
+
+/// Replaces secrets in text.
+#[derive(Clone, Debug, Default)]
+pub struct Redactor {
+    secrets: Vec<String>,
+}
+
+impl Redactor {
+    /// A redactor for an explicit list (tests, lint).
+    pub fn new(secrets: impl IntoIterator<Item = String>) -> Redactor {
+        let mut secrets: Vec<String> = secrets
+            .into_iter()
+            .flat_map(|s| {
+                let trimmed = s.trim().to_owned();
+                [s, trimmed]
+            })
+            .filter(|s| s.chars().count() >= 6)
+            .collect();
+        // Longest first, so a secret that contains another is replaced whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.dedup();
+        Redactor { secrets }
+    }
+
+    /// Collects every secret the context holds.
+    pub fn from_context(ctx: &Context) -> Redactor {
+        let mut found: Vec<String> = Vec::new();
+        for var in SECRET_VARS {
+            found.extend(ctx.process_env.get(*var).cloned());
+            found.extend(ctx.env.value(var).map(str::to_owned));
+        }
+        for (key, value) in &ctx.dotenv.pairs {
+            if looks_secret_name(key) {
+                found.push(value.clone());
+            }
+        }
+        for (key, value) in &ctx.process_env {
+            if looks_secret_name(key) {
+                found.push(value.clone());
+            }
+        }
+        found.extend(ctx.auth_json.secrets());
+        found.extend(ctx.aws.secrets());
+        for file in &ctx.config.files {
+            if let Some(text) = file.source.text() {
+                found.extend(crate::secrets::scan(text).into_iter().map(|hit| hit.value));
+            }
+        }
+        Redactor::new(found)
+    }
+
+    /// Adds more secrets (e.g. credentials resolved by a live check).
+    pub fn with(mut self, more: impl IntoIterator<Item = String>) -> Redactor {
+        self.secrets.extend(more);
+        Redactor::new(self.secrets)
+    }
+
+    /// `text` with every known secret masked and every key-shaped token masked.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for secret in &self.secrets {
+            if out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), &mask(secret));
+            }
+        }
+        mask_key_shapes(&out)
+    }
+}
+
+/// Variable names that hold secrets by convention.
+pub fn looks_secret_name(key: &str) -> bool {
+    let k = key.to_ascii_uppercase();
+    (k.contains("SECRET")
+        || k.contains("TOKEN")
+        || k.contains("PASSWORD")
+        || k.ends_with("_KEY")
+        || k.contains("API_KEY"))
+        && !k.ends_with("_KEY_ID")
+        && !k.ends_with("TOKEN_FILE")
+}
+
+fn is_key_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '-' | '_')
+}
+
+/// Masks any `bedrock-api-key-…` or `ABSK…` token that was not known in advance.
+fn mask_key_shapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((pos, prefix)) = SHOWN_PREFIXES.iter().filter_map(|p| rest.find(p).map(|i| (i, *p))).min() {
+        let start_ok = rest[..pos].chars().next_back().is_none_or(|c| !c.is_ascii_alphanumeric());
+        let token_len = rest[pos..].find(|c: char| !is_key_char(c)).unwrap_or(rest.len() - pos);
+        let token = &rest[pos..pos + token_len];
+        out.push_str(&rest[..pos]);
+        if start_ok && token.len() >= prefix.len() + 20 && !token.contains('…') {
+            out.push_str(&mask(token));
+        } else {
+            out.push_str(token);
+        }
+        rest = &rest[pos + token_len..];
+        if token_len == 0 {
+            // Cannot happen (a prefix is non-empty), but never loop forever on user text.
+            break;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_keep_prefix_and_last_four_only() {
+        assert_eq!(mask("bedrock-api-key-QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo="), "bedrock-api-key-…WVo=");
+        assert_eq!(mask("short"), "[redacted]");
+        assert_eq!(mask("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"), "…EKEY");
+    }
+
+    #[test]
+    fn scrub_replaces_known_and_shaped_secrets() {
+        let r = Redactor::new(["wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".to_string()]);
+        let text = "secret=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY token=ABSKQmVkcm9ja0FQSUtleS1hYmNkZWZnaGlqazpzZWNyZXQ= end";
+        let out = r.scrub(text);
+        assert!(!out.contains("wJalrXUtnFEMI"));
+        assert!(!out.contains("QmVkcm9ja0FQSUtleS1hYmNk"));
+        assert!(out.contains("ABSK…ZQ= end") || out.contains("ABSK…"), "{out}");
+    }
+
+    #[test]
+    fn scrub_is_idempotent_and_leaves_plain_text() {
+        let r = Redactor::new(Vec::<String>::new());
+        let text = "bedrock-api-key- is the prefix; ABSK alone too";
+        assert_eq!(r.scrub(text), text);
+        let masked = r.scrub("x bedrock-api-key-QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo= y");
+        assert_eq!(r.scrub(&masked), masked);
+    }
+}

@@ -1,0 +1,173 @@
+//! The human report: what Codex will do, one line per check, then what to fix.
+
+use std::fmt::Write as _;
+
+use owo_colors::OwoColorize;
+
+use super::Style;
+use crate::context::Context;
+use crate::report::{Report, Status};
+
+struct Paint {
+    style: Style,
+}
+
+impl Paint {
+    fn status(&self, status: Status) -> String {
+        let (unicode, ascii) = match status {
+            Status::Pass => ("✓", "[ok]  "),
+            Status::Fail => ("✗", "[FAIL]"),
+            Status::Warn => ("!", "[warn]"),
+            Status::Info => ("i", "[info]"),
+            Status::Skip => ("–", "[skip]"),
+        };
+        let symbol = if self.style.ascii { ascii } else { unicode };
+        if !self.style.color {
+            return symbol.to_owned();
+        }
+        match status {
+            Status::Pass => symbol.green().to_string(),
+            Status::Fail => symbol.red().bold().to_string(),
+            Status::Warn => symbol.yellow().bold().to_string(),
+            Status::Info => symbol.blue().to_string(),
+            Status::Skip => symbol.dimmed().to_string(),
+        }
+    }
+
+    fn heading(&self, text: &str) -> String {
+        if self.style.color { text.bold().to_string() } else { text.to_owned() }
+    }
+
+    fn dim(&self, text: &str) -> String {
+        if self.style.color { text.dimmed().to_string() } else { text.to_owned() }
+    }
+
+    fn arrow(&self) -> &'static str {
+        if self.style.ascii { "->" } else { "→" }
+    }
+}
+
+fn prediction(ctx: &Context, paint: &Paint, out: &mut String) {
+    let p = &ctx.prediction;
+    let _ = writeln!(out, "{}", paint.heading("What Codex will do"));
+    let mut row = |label: &str, value: String| {
+        let _ = writeln!(out, "  {label:<9} {value}");
+    };
+    row("provider", p.provider.clone().unwrap_or_else(|| "openai (model_provider not set)".into()));
+    row("model", p.model.clone().map_or("-".into(), |m| if p.model_is_default { format!("{m} (default)") } else { m }));
+    if let Some(a) = &p.auth {
+        let mut text = format!("{} via {}", a.method.as_str(), a.source.as_str());
+        if let Some(profile) = &a.profile {
+            let _ = write!(text, " (profile {profile})");
+        }
+        if let Some(last4) = &a.access_key_id_last4 {
+            let _ = write!(text, ", key …{last4}");
+        }
+        if !a.shadowed.is_empty() {
+            let shadowed: Vec<&str> = a.shadowed.iter().map(|s| s.as_str()).collect();
+            let _ = write!(text, "; shadows {}", shadowed.join(", "));
+        }
+        row("auth", text);
+    }
+    if let Some(r) = &p.region {
+        row("region", format!("{} ({})", r.value, r.source));
+    }
+    if let Some(url) = &p.endpoint {
+        row("endpoint", format!("POST {url}"));
+    }
+    if let Some(s) = &p.signing {
+        row("signing", format!("SigV4 {} / {}", s.service, s.region));
+    }
+    match p.codex_error() {
+        Some(f) => {
+            let mut lines = f.text.lines();
+            row("outcome", format!("Codex stops before sending: {}", lines.next().unwrap_or("")));
+            for line in lines {
+                row("", line.to_owned());
+            }
+        }
+        None if p.endpoint.is_some() => row("outcome", "Codex sends the request".into()),
+        None => {}
+    }
+}
+
+/// Renders the report.
+pub fn render(ctx: &Context, report: &Report, style: Style) -> String {
+    let paint = Paint { style };
+    let mut out = String::new();
+    let codex = &ctx.codex;
+    let origin = match (&codex.binary, codex.source.as_str()) {
+        (Some(b), "path") => b.display().to_string(),
+        (_, source) => source.to_owned(),
+    };
+    let _ = writeln!(
+        out,
+        "bedrock-doctor {} · Codex {} ({origin}) · rules verified {}\n",
+        env!("CARGO_PKG_VERSION"),
+        codex.version,
+        ctx.rules.catalog().meta.verified
+    );
+    prediction(ctx, &paint, &mut out);
+    let _ = writeln!(out, "\n{}", paint.heading("Checks"));
+    let width = report.results.iter().map(|r| r.meta.id.len()).max().unwrap_or(0);
+    for result in &report.results {
+        let status = result.status();
+        let _ = writeln!(out, "  {} {:<width$}  {}", paint.status(status), result.meta.id, result.summary());
+        let shown: Vec<_> = if style.verbose {
+            result.outcome.findings.iter().collect()
+        } else {
+            result.outcome.headline().into_iter().collect()
+        };
+        for finding in shown {
+            if style.verbose {
+                let _ = writeln!(out, "      {} {}", paint.status(finding.status), finding.message);
+            }
+            if let Some(loc) = &finding.location {
+                let _ = writeln!(
+                    out,
+                    "      {}",
+                    paint.dim(&format!("at {}:{}:{}", loc.file.display(), loc.line, loc.column))
+                );
+            }
+        }
+        if style.verbose {
+            for (key, value) in &result.outcome.details {
+                let text = match value {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                let _ = writeln!(out, "      {}", paint.dim(&format!("{key}: {}", text.replace('\n', "\n        "))));
+            }
+            let _ = writeln!(out, "      {}", paint.dim(&format!("{:.2} ms", result.duration.as_secs_f64() * 1000.0)));
+        }
+    }
+
+    let rows: Vec<_> = report
+        .results
+        .iter()
+        .flat_map(|r| r.outcome.findings.iter().map(move |f| (r.meta.id, f)))
+        .filter(|(_, f)| f.status >= Status::Warn)
+        .collect();
+    if !rows.is_empty() {
+        let _ = writeln!(out, "\n{}", paint.heading("Remediation"));
+        let id_width = rows.iter().map(|(id, _)| id.len()).max().unwrap_or(0);
+        for (id, finding) in rows {
+            let _ = writeln!(out, "  {} {:<id_width$}  {}", paint.status(finding.status), id, finding.message);
+            if let Some(fix) = &finding.remediation {
+                let _ = writeln!(out, "    {:<id_width$}  {} {fix}", "", paint.arrow());
+            }
+        }
+    }
+    let t = report.tally();
+    let _ = writeln!(
+        out,
+        "\n{} checks: {} passed, {} info, {} warnings, {} failed, {} skipped",
+        report.results.len(),
+        t.pass,
+        t.info,
+        t.warn,
+        t.fail,
+        t.skip
+    );
+    out
+}

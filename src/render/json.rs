@@ -1,0 +1,74 @@
+//! The JSON report (PRODUCT.md, `schema_version` 1).
+
+use serde_json::{Value, json};
+
+use crate::context::{Context, Location};
+use crate::report::{CheckResult, Report};
+
+fn location(loc: &Option<Location>) -> Value {
+    match loc {
+        Some(l) => json!({"file": l.file.display().to_string(), "line": l.line, "column": l.column}),
+        None => Value::Null,
+    }
+}
+
+/// The `prediction` object.
+pub fn prediction(ctx: &Context) -> Value {
+    let p = &ctx.prediction;
+    json!({
+        "codex_version": ctx.codex.version.to_string(),
+        "codex_version_source": ctx.codex.source.as_str(),
+        "provider": p.provider.as_deref().unwrap_or("openai"),
+        "model": p.model,
+        "auth": p.auth.as_ref().map(|a| json!({
+            "method": a.method.as_str(),
+            "source": a.source.as_str(),
+            "profile": a.profile,
+            "access_key_id_last4": a.access_key_id_last4,
+            "shadowed": a.shadowed.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        })),
+        "region": p.region.as_ref().map(|r| json!({"value": r.value, "source": r.source})),
+        "base_url": p.base_url,
+        "endpoint": p.endpoint,
+        "signing": p.signing.as_ref().map(|s| json!({"service": s.service, "region": s.region})),
+        "codex_error": p.codex_error().map(|f| f.text.clone()),
+    })
+}
+
+fn check(result: &CheckResult) -> Value {
+    let outcome = &result.outcome;
+    let headline = outcome.headline();
+    let mut details = outcome.details.clone();
+    if !outcome.findings.is_empty() {
+        let findings: Vec<Value> = outcome
+            .findings
+            .iter()
+            .map(|f| json!({"status": f.status.as_str(), "message": f.message, "remediation": f.remediation, "location": location(&f.location)}))
+            .collect();
+        details.insert("findings".into(), Value::Array(findings));
+    }
+    json!({
+        "id": result.meta.id,
+        "status": result.status().as_str(),
+        "summary": result.summary(),
+        "details": details,
+        "remediation": headline.and_then(|f| f.remediation.clone()),
+        "fix": Value::Null,
+        "location": location(&headline.and_then(|f| f.location.clone())),
+        "duration_ms": result.duration.as_secs_f64() * 1000.0,
+    })
+}
+
+/// The whole report as pretty JSON.
+pub fn render(ctx: &Context, report: &Report) -> String {
+    let value = json!({
+        "schema_version": 1,
+        "tool": {"name": "bedrock-doctor", "version": env!("CARGO_PKG_VERSION")},
+        "status": report.status().as_str(),
+        "prediction": prediction(ctx),
+        "checks": report.results.iter().map(check).collect::<Vec<_>>(),
+    });
+    let mut out = serde_json::to_string_pretty(&value).unwrap_or_default();
+    out.push('\n');
+    out
+}
