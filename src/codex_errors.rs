@@ -88,6 +88,14 @@ pub fn aws_with_auth(provider: &str) -> String {
     format!("Error loading config.toml: model_providers.{provider}: provider aws cannot be combined with auth")
 }
 
+/// §5.4 (E 0.124, 0.135): auth.json written by a newer Codex, read by one that predates the mode. Codex
+/// prints serde_json's bare message; `line`/`column` are those of the closing quote of the value.
+pub fn unknown_auth_mode(mode: &str, line: usize, column: usize) -> String {
+    format!(
+        "unknown variant `{mode}`, expected one of `apikey`, `chatgpt`, `chatgptAuthTokens`, `agentIdentity` at line {line} column {column}"
+    )
+}
+
 /// §2.1: an unknown provider id.
 pub fn provider_not_found(id: &str) -> String {
     format!("Error: Model provider `{id}` not found")

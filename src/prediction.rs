@@ -335,6 +335,10 @@ fn load_errors(ctx: &Context, fatal: &mut Vec<Fatal>) {
         fatal.push(f);
         return;
     }
+    if let Some(f) = auth_json_error(ctx) {
+        fatal.push(f);
+        return;
+    }
     let providers: &[&str] =
         if rules.has(Feature::RuntimeProvider) { &[MANTLE_PROVIDER, RUNTIME_PROVIDER] } else { &[MANTLE_PROVIDER] };
     if !rules.has(Feature::RuntimeProvider)
@@ -359,6 +363,27 @@ fn load_errors(ctx: &Context, fatal: &mut Vec<Fatal>) {
             return;
         }
     }
+}
+
+/// auth.json in a managed Bedrock mode that this version's `AuthMode` enum does not have yet: Codex
+/// refuses to start (E 0.124 and 0.135 for `bedrockApiKey`). For `bedrockAccessKeys` on 0.142–0.149 the
+/// enum's variant list is not recorded, so no exact text is predicted there.
+fn auth_json_error(ctx: &Context) -> Option<Fatal> {
+    let mode = ctx.auth_json.auth_mode.as_deref()?;
+    let predates = match mode {
+        "bedrockApiKey" | "bedrockAccessKeys" => !ctx.rules.has(Feature::ManagedApiKey),
+        _ => false,
+    };
+    if !predates {
+        return None;
+    }
+    let text = ctx.auth_json.source.text()?;
+    let key = text.find("\"auth_mode\"")?;
+    let value_start = key + text[key..].find(':')? + 1;
+    let open = value_start + text[value_start..].find('"')?;
+    let close = open + 1 + text[open + 1..].find('"')?;
+    let (line, column) = crate::context::files::line_col(text, close);
+    Some(Fatal { check: "auth-source", text: err::unknown_auth_mode(mode, line, column), location: None })
 }
 
 /// Profile selection errors (reference §2.7).

@@ -163,6 +163,10 @@ impl CheckResult {
     /// The one-line summary: the headline finding's message, or the clean summary.
     pub fn summary(&self) -> String {
         match self.outcome.headline() {
+            // A note adds to what the check established; it does not replace it.
+            Some(f) if f.status == Status::Info && !self.outcome.summary.is_empty() => {
+                format!("{}; {}", self.outcome.summary, f.message)
+            }
             Some(f) => {
                 let more = self.outcome.findings.iter().filter(|g| g.status >= Status::Warn).count().saturating_sub(1);
                 if more > 0 { format!("{} (+{more} more)", f.message) } else { f.message.clone() }

@@ -82,7 +82,29 @@ pub fn run_version(binary: &Path, timeout: Duration) -> Result<String, String> {
     Ok(out)
 }
 
-/// Detects the installed version. `flag` (`--codex-version`) wins; otherwise `binary` is run.
+/// The npm platform packages tag their version with the platform (`0.169.0-linux-x64`).
+const PLATFORM_TAGS: &[&str] = &["linux-x64", "linux-arm64", "darwin-x64", "darwin-arm64", "win32-x64", "win32-arm64"];
+
+/// Reads the version of an npm-installed Codex from its `package.json` without running it: the npm
+/// launcher (`bin/codex.js`) and the native binary under `vendor/<triple>/…` both sit a few levels
+/// below a `package.json` named `@openai/codex`. Homebrew and hand-built binaries have none.
+pub fn version_from_npm_package(binary: &Path) -> Option<Version> {
+    let real = std::fs::canonicalize(binary).ok()?;
+    for dir in real.ancestors().skip(1).take(6) {
+        let Ok(text) = std::fs::read_to_string(dir.join("package.json")) else { continue };
+        let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+        if json.get("name")?.as_str()? != "@openai/codex" {
+            return None;
+        }
+        let raw = json.get("version")?.as_str()?;
+        let raw = PLATFORM_TAGS.iter().find_map(|tag| raw.strip_suffix(&format!("-{tag}"))).unwrap_or(raw);
+        return Version::parse(raw).ok();
+    }
+    None
+}
+
+/// Detects the installed version. `flag` (`--codex-version`) wins; then an npm `package.json`; otherwise
+/// `binary --version` is run.
 pub fn detect(flag: Option<&Version>, binary: Option<PathBuf>, newest: &Version, timeout: Duration) -> CodexInstall {
     if let Some(v) = flag {
         return CodexInstall { binary, version: v.clone(), source: VersionSource::Flag, problem: None, raw: None };
@@ -97,6 +119,10 @@ pub fn detect(flag: Option<&Version>, binary: Option<PathBuf>, newest: &Version,
     let Some(path) = binary else {
         return assumed(None, "no `codex` binary on PATH".into());
     };
+    if let Some(version) = version_from_npm_package(&path) {
+        let raw = Some(format!("package.json: {version}"));
+        return CodexInstall { binary: Some(path), version, source: VersionSource::Path, problem: None, raw };
+    }
     match run_version(&path, timeout) {
         Err(e) => assumed(Some(path), e),
         Ok(out) => match parse_version_output(&out) {
@@ -125,6 +151,24 @@ mod tests {
         assert_eq!(parse_version_output("codex-cli 0.136.0-alpha.2").unwrap().to_string(), "0.136.0-alpha.2");
         assert_eq!(parse_version_output("garbage"), None);
         assert_eq!(parse_version_output(""), None);
+    }
+
+    #[test]
+    fn npm_layout_is_read_without_running_the_binary() {
+        let dir = tempfile::tempdir().unwrap();
+        let pkg = dir.path().join("node_modules/@openai/codex");
+        let bin = pkg.join("vendor/x86_64-unknown-linux-musl/bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        std::fs::write(pkg.join("package.json"), r#"{"name":"@openai/codex","version":"0.169.0-linux-x64"}"#).unwrap();
+        // Not executable: reading it must not need to run it.
+        std::fs::write(bin.join("codex"), "not a program").unwrap();
+        let found = detect(None, Some(bin.join("codex")), &Version::new(0, 1, 0), Duration::from_millis(50));
+        assert_eq!(found.version, Version::new(0, 169, 0));
+        assert_eq!(found.source, VersionSource::Path);
+        let other = dir.path().join("other");
+        std::fs::create_dir_all(other.join("bin")).unwrap();
+        std::fs::write(other.join("package.json"), r#"{"name":"something-else","version":"9.9.9"}"#).unwrap();
+        assert_eq!(version_from_npm_package(&other.join("bin/codex")), None);
     }
 
     #[cfg(unix)]
