@@ -36,7 +36,10 @@ fn run(ctx: &Context) -> Outcome {
                     "{} {v} is older than {minimum}, the first version with Amazon Bedrock support",
                     app.kind
                 ))
-                .fix(format!("Update the {} (Extensions view → Codex → Update, or reinstall the app)", app.kind)),
+                .fix(match app.kind {
+                    "Codex desktop app" => "Update the Codex desktop app (Codex → Check for Updates)".to_owned(),
+                    editor => format!("Update the Codex extension in {editor} (Extensions view → Codex → Update)"),
+                }),
             ),
             None => out.push(Finding::warn(format!("{} has an unreadable version `{}`", app.kind, app.version))),
         }

@@ -68,10 +68,11 @@ fn run(ctx: &Context) -> Outcome {
                     "{winner} silently wins over {loser} in Codex {} (a stale value here breaks a working profile)",
                     rules.version
                 ))
-                .fix(format!(
-                    "Unset it (`unset {}`, and remove it from .env) or upgrade to Codex 0.150.0+, where aws.profile comes first",
-                    if auth.method == AuthMethod::Bearer { "AWS_BEARER_TOKEN_BEDROCK" } else { "AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY" }
-                )),
+                .fix(match auth.source {
+                    AuthSource::ManagedApiKey => "Remove the managed key (sign out of Amazon Bedrock in the Codex app, or delete auth.json) or upgrade to Codex 0.150.0+, where aws.profile comes first".to_owned(),
+                    AuthSource::EnvBearer | AuthSource::DotenvBearer => "Unset it (`unset AWS_BEARER_TOKEN_BEDROCK`, and remove it from .env) or upgrade to Codex 0.150.0+, where aws.profile comes first".to_owned(),
+                    _ => "Unset them (`unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN`, and remove them from .env) or upgrade to Codex 0.150.0+, where aws.profile comes first".to_owned(),
+                }),
             );
         } else {
             out.push(Finding::info(format!("{loser} is present but ignored: {winner} comes first")));
@@ -99,11 +100,11 @@ fn run(ctx: &Context) -> Outcome {
     if ctx.env.trimmed(OPENAI_API_KEY).is_some() {
         out.push(Finding::info("OPENAI_API_KEY is set but plays no part with the Bedrock provider"));
     }
-    report_fatal(
-        ctx,
-        "auth-source",
-        &mut out,
-        "Give Codex credentials: `aws sso login --profile NAME` and set aws.profile, or export AWS_BEARER_TOKEN_BEDROCK",
-    );
+    let remedy = if ctx.auth_json.auth_mode.as_deref().is_some_and(|m| m.starts_with("bedrock")) {
+        "Upgrade Codex (managed Bedrock keys need 0.142.0+, access keys 0.150.0+), or delete the auth.json the newer Codex app wrote"
+    } else {
+        "Give Codex credentials: `aws sso login --profile NAME` and set aws.profile, or export AWS_BEARER_TOKEN_BEDROCK"
+    };
+    report_fatal(ctx, "auth-source", &mut out, remedy);
     out
 }

@@ -41,7 +41,8 @@ fn run(ctx: &Context) -> Outcome {
             } else {
                 AuthSource::EnvBearer
             };
-            (value.to_owned(), src, format!("AWS_BEARER_TOKEN_BEDROCK ({})", ctx.env.label(AWS_BEARER_TOKEN_BEDROCK)))
+            let origin = if src == AuthSource::DotenvBearer { " (from .env)" } else { "" };
+            (value.to_owned(), src, format!("AWS_BEARER_TOKEN_BEDROCK{origin}"))
         }
         _ => return Outcome::skip("no Bedrock API key set"),
     };

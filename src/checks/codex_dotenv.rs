@@ -103,7 +103,7 @@ fn run(ctx: &Context) -> Outcome {
             let apps: Vec<&str> = ctx.apps.iter().map(|a| a.kind).collect();
             out.push(
                 Finding::warn(format!(
-                    "this setup needs {} from your shell, but the {} started from the Dock/launcher does not inherit shell variables",
+                    "this setup needs {} from your shell, but {} started from the Dock or a launcher do not inherit shell variables",
                     quoted(&shell_only),
                     apps.join(" and ")
                 ))

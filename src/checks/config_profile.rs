@@ -38,7 +38,7 @@ fn run(ctx: &Context) -> Outcome {
     out.set("mechanism", if v2 { "profile files (>= 0.134)" } else { "legacy [profiles.X] tables (<= 0.132)" });
     let migrate = |name: &str| {
         format!(
-            "Move the `[profiles.{name}]` settings into {} , delete `profile = …` and `[profiles.{name}]` from config.toml, then run `codex --profile {name}`",
+            "Move the `[profiles.{name}]` settings into {}, delete `profile = …` and `[profiles.{name}]` from config.toml, then run `codex --profile {name}`",
             profile_file_path(&ctx.codex_home, name).display()
         )
     };

@@ -135,9 +135,23 @@ pub fn bedrock(ctx: &Context) -> Result<BedrockKind, NotBedrock> {
 /// Adds a failure for each fatal Codex error this check owns, quoting Codex's exact text.
 pub fn report_fatal(ctx: &Context, check: &str, outcome: &mut Outcome, remediation: &str) {
     for fatal in ctx.prediction.fatal_for(check) {
-        let first_line = fatal.text.lines().next().unwrap_or("").to_owned();
-        outcome.push(Finding::fail(format!("Codex stops: {first_line}")).fix(remediation).at(fatal.location.clone()));
+        outcome.push(
+            Finding::fail(format!("Codex stops: {}", headline(&fatal.text)))
+                .fix(remediation)
+                .at(fatal.location.clone()),
+        );
         outcome.set("codex_error", fatal.text.clone());
+    }
+}
+
+/// The line of a Codex error worth a headline: its first line, joined with the second when the first
+/// is only a prefix (`Error loading config.toml:` followed by `file:line:col: message`).
+pub fn headline(text: &str) -> String {
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or("").trim_end();
+    match lines.next() {
+        Some(second) if first.ends_with(':') => format!("{first} {}", second.trim()),
+        _ => first.to_owned(),
     }
 }
 

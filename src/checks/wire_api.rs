@@ -25,6 +25,7 @@ fn run(ctx: &Context) -> Outcome {
         if let Some(found) = ctx.config.get(&provider_path(id, &["wire_api"]))
             && found.as_str() == Some("responses")
         {
+            out.summary = "`responses` (the default and the only value)".into();
             out.push(
                 Finding::info(format!("`model_providers.{id}.wire_api = \"responses\"` is the default; it can go"))
                     .at(ctx.config.location(&found)),

@@ -1,0 +1,134 @@
+//! The check pages cannot drift: every registered check has a page with the fixed headings, no page is
+//! an orphan, and every page's Example is run through the real binary and must print exactly the
+//! Output the page shows (actionlint's check-checks, without an extra tool).
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use bedrock_doctor::checks::CHECKS;
+use common::TestEnv;
+
+const HEADINGS: &[&str] =
+    &["## What it checks", "## Why it matters", "## How Codex behaves", "## Example", "## How to fix", "## References"];
+
+/// Fenced blocks of a Markdown section: (role = last word of the info string, body).
+fn blocks(section: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut lines = section.lines();
+    while let Some(line) = lines.next() {
+        let Some(info) = line.strip_prefix("```") else { continue };
+        let role = info.split_whitespace().last().unwrap_or("").to_owned();
+        let mut body = String::new();
+        for inner in lines.by_ref() {
+            if inner.starts_with("```") {
+                break;
+            }
+            body.push_str(inner);
+            body.push('\n');
+        }
+        out.push((role, body));
+    }
+    out
+}
+
+fn section<'a>(page: &'a str, heading: &str) -> &'a str {
+    let start = page.find(heading).map_or(page.len(), |i| i + heading.len());
+    let end = page[start..].find("\n## ").map_or(page.len(), |i| start + i);
+    &page[start..end]
+}
+
+/// The lines the check prints in the Checks section: its own line and the indented lines under it.
+fn check_lines(stdout: &str, id: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    let checks_section = stdout.split("\nChecks\n").nth(1).unwrap_or("");
+    let checks_section = checks_section.split("\n\n").next().unwrap_or("");
+    for line in checks_section.lines() {
+        let is_check_line = line.starts_with("  ") && !line.starts_with("    ");
+        if is_check_line {
+            inside = line.split_whitespace().nth(1) == Some(id);
+        } else if !line.starts_with("      ") {
+            inside = false;
+        }
+        if inside {
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[test]
+fn every_check_has_a_complete_page_and_no_page_is_orphaned() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/checks");
+    let ids: BTreeSet<&str> = CHECKS.iter().map(|c| c.meta.id).collect();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if let Some(id) = name.strip_suffix(".md") {
+            assert!(ids.contains(id), "checks/{name} documents no registered check");
+        }
+    }
+    for check in CHECKS {
+        let page = check.meta.doc;
+        let id = check.meta.id;
+        assert!(page.starts_with(&format!("# {id}\n")), "checks/{id}.md must start with `# {id}`");
+        for heading in HEADINGS {
+            assert!(page.contains(heading), "checks/{id}.md lacks `{heading}`");
+        }
+    }
+}
+
+#[test]
+fn every_example_prints_its_output() {
+    let mut failures = Vec::new();
+    for check in CHECKS {
+        let id = check.meta.id;
+        let example = section(check.meta.doc, "## Example");
+        let mut env = TestEnv::new();
+        let mut args: Vec<String> = Vec::new();
+        let mut expected = None;
+        for (role, body) in blocks(example) {
+            env = match role.as_str() {
+                "config.toml" => env.config(&body),
+                "dotenv" => env.dotenv(&body),
+                "aws-config" => env.aws_config(&body),
+                "aws-credentials" => env.aws_credentials(&body),
+                "auth.json" => env.auth_json(&body),
+                "env" => body.lines().filter_map(|l| l.split_once('=')).fold(env, |e, (k, v)| e.env(k, v)),
+                "args" => {
+                    args.extend(body.split_whitespace().map(str::to_owned));
+                    env
+                }
+                "output" => {
+                    expected = Some(body);
+                    env
+                }
+                other => panic!("checks/{id}.md: unknown example block role `{other}`"),
+            };
+        }
+        let Some(expected) = expected else {
+            failures.push(format!("checks/{id}.md: the Example has no ```text output block"));
+            continue;
+        };
+        let mut argv = vec![
+            "check".to_owned(),
+            "--offline".into(),
+            "--color".into(),
+            "never".into(),
+            "--select".into(),
+            id.into(),
+        ];
+        if !args.iter().any(|a| a == "--codex-version") {
+            argv.extend(["--codex-version".into(), "0.169.0".into()]);
+        }
+        argv.extend(args);
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let run = env.run(&argv);
+        let actual = check_lines(&run.stdout, id);
+        if actual.trim_end() != expected.trim_end() {
+            failures.push(format!("checks/{id}.md: the Example prints\n{actual}\nbut the page says\n{expected}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
