@@ -1,7 +1,8 @@
 //! Command-line interface: parse, gather, run, render, exit. Errors of the doctor itself exit 2.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -92,7 +93,6 @@ enum Command {
 
 /// Decides colour once (PRODUCT.md: `--color`, NO_COLOR, CLICOLOR_FORCE).
 fn use_color(choice: ColorChoice, env: &std::collections::BTreeMap<String, String>) -> bool {
-    use std::io::IsTerminal;
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -168,13 +168,30 @@ fn check(c: &Common) -> i32 {
     }
     let inputs = Inputs::from_process(options(c));
     let color = use_color(c.color, &inputs.env);
-    let ctx = Context::gather(inputs);
-    let report = runner::run(&ctx, &selection);
+    let ctx = Arc::new(Context::gather(inputs));
+    let live = !c.offline && CHECKS.iter().any(|check| check.meta.kind == Kind::Live && selection.includes(check));
+    if live {
+        apply_dotenv(&ctx);
+    }
+    let spinner = live && c.format == Format::Human && std::io::stderr().is_terminal();
+    let report = runner::run(ctx.clone(), &selection, spinner);
     let style = Style { color, ascii: c.ascii, verbose: c.verbose };
     let text = ctx.redactor.scrub(&render::render(c.format, &ctx, &report, style));
     match emit(&text) {
         Ok(()) => report.exit_code(c.strict),
         Err(code) => code,
+    }
+}
+
+/// Codex applies `$CODEX_HOME/.env` to its own environment before anything else runs (reference §5.5),
+/// and the AWS SDK, reqwest's proxy settings and the endpoint overrides all read the process
+/// environment. The live checks must see what Codex sees, so the doctor does the same, here: gathering
+/// is over (its one helper thread has been joined) and the async runtime does not exist yet, so the
+/// process is single-threaded, which is what makes `set_var` sound.
+fn apply_dotenv(ctx: &Context) {
+    for (key, value) in ctx.dotenv.applied() {
+        // SAFETY: no other thread exists at this point (see above).
+        unsafe { std::env::set_var(key, value) };
     }
 }
 

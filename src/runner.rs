@@ -1,10 +1,15 @@
-//! Runs the selected checks in registry order and times each one.
+//! Runs the selected checks: the offline ones in registry order (pure local work), then the live ones
+//! concurrently, each bounded by `--timeout`, and reports everything in registry order.
 
-use std::time::Instant;
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use crate::checks::{CHECKS, Check};
+use crate::checks::{CHECKS, Check, Runner};
 use crate::context::Context;
-use crate::report::{CheckResult, Report};
+use crate::live::Live;
+use crate::report::{CheckResult, Finding, Outcome, Report};
 
 /// Which checks run (`--select`, `--ignore`).
 #[derive(Clone, Debug, Default)]
@@ -28,17 +33,114 @@ impl Selection {
     }
 }
 
-/// Runs every selected check.
-pub fn run(ctx: &Context, selection: &Selection) -> Report {
-    let results = CHECKS
-        .iter()
-        .copied()
-        .filter(|c| selection.includes(c))
-        .map(|check| {
-            let start = Instant::now();
-            let outcome = (check.run)(ctx);
-            CheckResult { meta: &check.meta, outcome, duration: start.elapsed() }
-        })
-        .collect();
-    Report { results }
+/// The outer backstop lets a check's own (inner) timeouts fire first, so the report names what timed
+/// out rather than only that something did.
+const BACKSTOP_MARGIN: Duration = Duration::from_millis(250);
+
+/// Runs every selected check. `spinner` shows the live checks still running on stderr (a terminal only).
+pub fn run(ctx: Arc<Context>, selection: &Selection, spinner: bool) -> Report {
+    let selected: Vec<&'static Check> = CHECKS.iter().copied().filter(|c| selection.includes(c)).collect();
+    let mut results: Vec<Option<CheckResult>> = selected.iter().map(|_| None).collect();
+    let mut live = Vec::new();
+    for (idx, check) in selected.iter().enumerate() {
+        match check.run {
+            Runner::Offline(run) => {
+                let start = Instant::now();
+                let outcome = run(&ctx);
+                results[idx] = Some(CheckResult { meta: &check.meta, outcome, duration: start.elapsed() });
+            }
+            Runner::Live(run) if ctx.options.offline => {
+                let _ = run;
+                let outcome = Outcome::skip("not run: --offline");
+                results[idx] = Some(CheckResult { meta: &check.meta, outcome, duration: Duration::ZERO });
+            }
+            Runner::Live(run) => live.push((idx, *check, run)),
+        }
+    }
+    if !live.is_empty() {
+        for (idx, result) in run_live(ctx, live, spinner) {
+            results[idx] = Some(result);
+        }
+    }
+    Report { results: results.into_iter().flatten().collect() }
+}
+
+type LiveRun = fn(Arc<Context>, Arc<Live>) -> crate::checks::LiveFuture;
+
+fn run_live(
+    ctx: Arc<Context>,
+    checks: Vec<(usize, &'static Check, LiveRun)>,
+    spinner: bool,
+) -> Vec<(usize, CheckResult)> {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            return checks
+                .into_iter()
+                .map(|(idx, check, _)| {
+                    let outcome = Outcome::pass("").with(Finding::fail(format!("cannot start the async runtime: {e}")));
+                    (idx, CheckResult { meta: &check.meta, outcome, duration: Duration::ZERO })
+                })
+                .collect();
+        }
+    };
+    let limit = ctx.options.timeout;
+    runtime.block_on(async move {
+        let live = Arc::new(Live::new(&ctx).await);
+        let pending: Arc<Mutex<BTreeSet<&'static str>>> =
+            Arc::new(Mutex::new(checks.iter().map(|(_, c, _)| c.meta.id).collect()));
+        let spin = spinner.then(|| tokio::spawn(spin(pending.clone())));
+        let mut set = tokio::task::JoinSet::new();
+        for (idx, check, run) in checks {
+            let (ctx, live, pending) = (ctx.clone(), live.clone(), pending.clone());
+            set.spawn(async move {
+                let start = Instant::now();
+                // An inner task, so that a panic in one check becomes that check's result.
+                let mut task = tokio::spawn(run(ctx, live));
+                let outcome = match tokio::time::timeout(limit + BACKSTOP_MARGIN, &mut task).await {
+                    Ok(Ok(outcome)) => outcome,
+                    Ok(Err(crash)) => Outcome::pass("").with(Finding::fail(format!("the check crashed: {crash}"))),
+                    Err(_) => {
+                        task.abort();
+                        Outcome::pass("").with(
+                            Finding::fail(format!("no answer within --timeout {} s", limit.as_secs_f64()))
+                                .fix("Check the network path to AWS, or raise --timeout"),
+                        )
+                    }
+                };
+                if let Ok(mut p) = pending.lock() {
+                    p.remove(check.meta.id);
+                }
+                (idx, CheckResult { meta: &check.meta, outcome, duration: start.elapsed() })
+            });
+        }
+        let mut done = Vec::new();
+        while let Some(joined) = set.join_next().await {
+            // The outer task only awaits the inner one; it cannot panic.
+            if let Ok(result) = joined {
+                done.push(result);
+            }
+        }
+        if let Some(handle) = spin {
+            handle.abort();
+            let _ = handle.await;
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K");
+            let _ = err.flush();
+        }
+        done.sort_by_key(|(idx, _)| *idx);
+        done
+    })
+}
+
+async fn spin(pending: Arc<Mutex<BTreeSet<&'static str>>>) {
+    const FRAMES: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    for frame in FRAMES.iter().cycle() {
+        tick.tick().await;
+        let names = pending.lock().map(|p| p.iter().copied().collect::<Vec<_>>().join(", ")).unwrap_or_default();
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r\x1b[2K{frame} waiting for {names}");
+        let _ = err.flush();
+    }
 }

@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use bedrock_doctor::checks::CHECKS;
+use bedrock_doctor::checks::{CHECKS, Kind};
 use common::TestEnv;
 
 const HEADINGS: &[&str] =
@@ -111,14 +111,11 @@ fn every_example_prints_its_output() {
             failures.push(format!("checks/{id}.md: the Example has no ```text output block"));
             continue;
         };
-        let mut argv = vec![
-            "check".to_owned(),
-            "--offline".into(),
-            "--color".into(),
-            "never".into(),
-            "--select".into(),
-            id.into(),
-        ];
+        let mut argv = vec!["check".to_owned(), "--color".into(), "never".into(), "--select".into(), id.into()];
+        // Live examples run for real, against the closed loopback ports their env blocks point endpoints at.
+        if check.meta.kind == Kind::Offline {
+            argv.push("--offline".into());
+        }
         if !args.iter().any(|a| a == "--codex-version") {
             argv.extend(["--codex-version".into(), "0.169.0".into()]);
         }

@@ -1,6 +1,6 @@
 //! `app-versions`: the VS Code extension and desktop app meet the documented minimum (reference §6).
 
-use super::{Check, CheckMeta, Fixable, Kind};
+use super::{Check, CheckMeta, Fixable, Kind, Runner};
 use crate::context::Context;
 use crate::report::{Finding, Outcome};
 
@@ -14,7 +14,7 @@ pub const CHECK: Check = Check {
         summary: "VS Code extension (and Cursor/Insiders/remote) and desktop app versions ≥ 26.429.30905",
         doc: include_str!("../../checks/app-versions.md"),
     },
-    run,
+    run: Runner::Offline(run),
 };
 
 fn run(ctx: &Context) -> Outcome {

@@ -1,7 +1,7 @@
 //! `auth-source`: which credentials Codex will use under the version's precedence, and what they
 //! shadow (reference §5.1, §5.4).
 
-use super::{Check, CheckMeta, Fixable, Kind, bedrock, report_fatal};
+use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, report_fatal};
 use crate::catalog::Feature;
 use crate::context::{Context, ManagedAuth};
 use crate::env_vars::OPENAI_API_KEY;
@@ -18,7 +18,7 @@ pub const CHECK: Check = Check {
         summary: "which credentials Codex will use under the version's precedence, and what they shadow",
         doc: include_str!("../../checks/auth-source.md"),
     },
-    run,
+    run: Runner::Offline(run),
 };
 
 /// A human name for a source.

@@ -2,7 +2,7 @@
 //! token-cache expiry, `credential_process` present, role chains complete. Codex hides all of these
 //! behind "an error occurred while loading credentials" (reference §5.3).
 
-use super::{Check, CheckMeta, Fixable, Kind, bedrock, closest, report_fatal};
+use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, closest, report_fatal};
 use crate::context::Context;
 use crate::prediction::{AuthMethod, AuthSource, PROFILE_CREDENTIAL_KEYS};
 use crate::report::{Finding, Outcome};
@@ -18,7 +18,7 @@ pub const CHECK: Check = Check {
         summary: "the selected AWS profile exists; SSO session and token-cache expiry; credential_process present; role chains",
         doc: include_str!("../../checks/aws-profile.md"),
     },
-    run,
+    run: Runner::Offline(run),
 };
 
 fn run(ctx: &Context) -> Outcome {

@@ -2,7 +2,7 @@
 //! (`X-Amz-Date` + `X-Amz-Expires`), a mismatch with the region Codex will send to, long-term keys,
 //! stray whitespace (reference §4.1).
 
-use super::{Check, CheckMeta, Fixable, Kind, bedrock};
+use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock};
 use crate::bearer::{KeyInfo, inspect};
 use crate::context::{Context, ManagedAuth};
 use crate::env_vars::AWS_BEARER_TOKEN_BEDROCK;
@@ -20,7 +20,7 @@ pub const CHECK: Check = Check {
         summary: "a Bedrock API key decoded offline: region, expiry, mismatch with the resolved region, long-term key, whitespace",
         doc: include_str!("../../checks/bearer-token.md"),
     },
-    run,
+    run: Runner::Offline(run),
 };
 
 /// Keys younger than this before expiry get a warning: a Codex session can outlive them.

@@ -3,7 +3,7 @@
 //! whether the desktop app or editor, which do not inherit the shell, will see what the setup needs
 //! (reference §5.5).
 
-use super::{Check, CheckMeta, Fixable, Kind, quoted};
+use super::{Check, CheckMeta, Fixable, Kind, Runner, quoted};
 use crate::context::{Context, FileRead, Origin};
 use crate::env_vars::{AWS_PROFILE, BEDROCK_SETUP_VARS};
 use crate::prediction::AuthSource;
@@ -20,7 +20,7 @@ pub const CHECK: Check = Check {
         summary: "`.env` parses; which values override the shell; `CODEX_*` dropped; mode 0600; variables a desktop app cannot see",
         doc: include_str!("../../checks/codex-dotenv.md"),
     },
-    run,
+    run: Runner::Offline(run),
 };
 
 /// Variables the predicted setup takes from the environment.

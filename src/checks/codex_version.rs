@@ -1,6 +1,6 @@
 //! `codex-version`: which Codex release the rules are for (reference §1, §6).
 
-use super::{Check, CheckMeta, Fixable, Kind};
+use super::{Check, CheckMeta, Fixable, Kind, Runner};
 use crate::context::{Context, VersionSource};
 use crate::report::{Finding, Outcome};
 
@@ -14,7 +14,7 @@ pub const CHECK: Check = Check {
         summary: "Codex CLI found and its version; selects the rule set for every other check",
         doc: include_str!("../../checks/codex-version.md"),
     },
-    run,
+    run: Runner::Offline(run),
 };
 
 fn run(ctx: &Context) -> Outcome {

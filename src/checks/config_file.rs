@@ -1,7 +1,7 @@
 //! `config-file`: config.toml is found, readable, valid TOML, and its Bedrock keys have the types
 //! Codex's serde structs demand (reference §2.3, §2.8).
 
-use super::{Check, CheckMeta, Fixable, Kind, report_fatal};
+use super::{Check, CheckMeta, Fixable, Kind, Runner, report_fatal};
 use crate::context::{Context, FileRead};
 use crate::report::{Finding, Outcome};
 
@@ -15,7 +15,7 @@ pub const CHECK: Check = Check {
         summary: "config.toml found, readable, valid TOML, known keys well-typed; errors point at file:line:col",
         doc: include_str!("../../checks/config-file.md"),
     },
-    run,
+    run: Runner::Offline(run),
 };
 
 fn run(ctx: &Context) -> Outcome {

@@ -2,7 +2,7 @@
 //! `profile = "x"` / `[profiles.x]` up to 0.132, `$CODEX_HOME/x.config.toml` layering from 0.134, where
 //! the legacy forms are fatal (reference §2.7).
 
-use super::{Check, CheckMeta, Fixable, Kind, report_fatal};
+use super::{Check, CheckMeta, Fixable, Kind, Runner, report_fatal};
 use crate::catalog::Feature;
 use crate::context::Context;
 use crate::context::codex_config::{LayerSource, profile_file_path};
@@ -18,7 +18,7 @@ pub const CHECK: Check = Check {
         summary: "profile selection as the version does it (legacy profiles fatal ≥ 0.134; X.config.toml layering)",
         doc: include_str!("../../checks/config-profile.md"),
     },
-    run,
+    run: Runner::Offline(run),
 };
 
 fn run(ctx: &Context) -> Outcome {

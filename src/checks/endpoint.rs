@@ -2,7 +2,7 @@
 //! signing region against the URL's region, and credentials aimed at a host that is not AWS
 //! (reference §4.3).
 
-use super::{Check, CheckMeta, Fixable, Kind, bedrock};
+use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock};
 use crate::context::Context;
 use crate::prediction::{AuthMethod, BedrockKind};
 use crate::report::{Finding, Outcome};
@@ -17,7 +17,7 @@ pub const CHECK: Check = Check {
         summary: "the exact URL Codex will call; signing region vs URL region; credentials aimed at a non-AWS host",
         doc: include_str!("../../checks/endpoint.md"),
     },
-    run,
+    run: Runner::Offline(run),
 };
 
 /// Whether `host` is an AWS service endpoint (commercial, GovCloud or China partitions).

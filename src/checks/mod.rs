@@ -4,7 +4,12 @@
 //! can run (`--select`), and the report can always say why something did not run. Facts shared by
 //! several checks (what Codex will do) live in the context's [`crate::prediction::Prediction`].
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
 use crate::context::Context;
+use crate::live::Live;
 use crate::prediction::BedrockKind;
 use crate::report::{Finding, Outcome};
 
@@ -16,13 +21,17 @@ pub mod codex_dotenv;
 pub mod codex_version;
 pub mod config_file;
 pub mod config_profile;
+pub mod credentials;
 pub mod endpoint;
+pub mod model_access;
 pub mod model_id;
 pub mod model_provider;
 pub mod model_region;
 pub mod provider_overrides;
 pub mod region;
+pub mod responses_probe;
 pub mod secrets_in_config;
+pub mod sts_identity;
 pub mod unknown_keys;
 pub mod web_search;
 pub mod wire_api;
@@ -78,13 +87,25 @@ pub struct CheckMeta {
     pub doc: &'static str,
 }
 
+/// What a live check returns: a future the runner bounds with `--timeout`.
+pub type LiveFuture = Pin<Box<dyn Future<Output = Outcome> + Send>>;
+
+/// How a check runs.
+#[derive(Debug)]
+pub enum Runner {
+    /// Pure local work on the context.
+    Offline(fn(&Context) -> Outcome),
+    /// Network work, run concurrently with the other live checks.
+    Live(fn(Arc<Context>, Arc<Live>) -> LiveFuture),
+}
+
 /// A registered check.
 #[derive(Debug)]
 pub struct Check {
     /// What it is.
     pub meta: CheckMeta,
     /// What it does.
-    pub run: fn(&Context) -> Outcome,
+    pub run: Runner,
 }
 
 /// Every check, in run order.
@@ -107,6 +128,10 @@ pub const CHECKS: &[&Check] = &[
     &aws_profile::CHECK,
     &endpoint::CHECK,
     &secrets_in_config::CHECK,
+    &credentials::CHECK,
+    &sts_identity::CHECK,
+    &model_access::CHECK,
+    &responses_probe::CHECK,
 ];
 
 /// The check with that id.

@@ -3,7 +3,7 @@
 //! caught with the right id suggested. Codex itself never blocks an unknown id: it warns about fallback
 //! metadata and sends it, and Bedrock answers 404 (reference §3).
 
-use super::{Check, CheckMeta, Fixable, Kind, bedrock, closest};
+use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, closest};
 use crate::catalog::Feature;
 use crate::codex_errors;
 use crate::context::Context;
@@ -20,7 +20,7 @@ pub const CHECK: Check = Check {
         summary: "ID in the version's Bedrock catalog; Runtime-style IDs, bare `gpt-*`, near misses, with the right ID suggested",
         doc: include_str!("../../checks/model-id.md"),
     },
-    run,
+    run: Runner::Offline(run),
 };
 
 /// Cross-region inference profile prefixes of Bedrock Runtime.

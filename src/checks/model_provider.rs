@@ -1,7 +1,7 @@
 //! `model-provider`: `model_provider` is exactly `amazon-bedrock` (or `amazon-bedrock-runtime` from
 //! 0.148). Unset means requests go to OpenAI; an unknown id stops Codex (reference §2.1).
 
-use super::{Check, CheckMeta, Fixable, Kind, closest, report_fatal};
+use super::{Check, CheckMeta, Fixable, Kind, Runner, closest, report_fatal};
 use crate::catalog::Feature;
 use crate::context::Context;
 use crate::prediction::{MANTLE_PROVIDER, RUNTIME_PROVIDER};
@@ -17,7 +17,7 @@ pub const CHECK: Check = Check {
         summary: "`model_provider` is exactly `amazon-bedrock` (or `amazon-bedrock-runtime` ≥ 0.148)",
         doc: include_str!("../../checks/model-provider.md"),
     },
-    run,
+    run: Runner::Offline(run),
 };
 
 fn run(ctx: &Context) -> Outcome {

@@ -1,7 +1,7 @@
 //! `model-region`: the model is offered in the resolved region, from the catalog's curated
 //! availability data (with its verification date); the live `model-access` check confirms it.
 
-use super::{Check, CheckMeta, Fixable, Kind, bedrock, quoted};
+use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, quoted};
 use crate::context::Context;
 use crate::prediction::BedrockKind;
 use crate::report::{Finding, Outcome};
@@ -16,7 +16,7 @@ pub const CHECK: Check = Check {
         summary: "the model is offered in that region (catalog data with its verification date)",
         doc: include_str!("../../checks/model-region.md"),
     },
-    run,
+    run: Runner::Offline(run),
 };
 
 fn run(ctx: &Context) -> Outcome {

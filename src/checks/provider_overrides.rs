@@ -1,7 +1,7 @@
 //! `provider-overrides`: only the keys the version allows are set on the built-in provider, and the
 //! provider validation rules hold (reference §2.2, §2.3).
 
-use super::{Check, CheckMeta, Fixable, Kind, bedrock, quoted, report_fatal};
+use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, quoted, report_fatal};
 use crate::context::Context;
 use crate::prediction::{MANTLE_PROVIDER, RUNTIME_PROVIDER, forbidden_provider_keys};
 use crate::report::{Finding, Outcome};
@@ -16,7 +16,7 @@ pub const CHECK: Check = Check {
         summary: "only the keys the version allows are set on the built-in provider; validation rules hold",
         doc: include_str!("../../checks/provider-overrides.md"),
     },
-    run,
+    run: Runner::Offline(run),
 };
 
 fn run(ctx: &Context) -> Outcome {

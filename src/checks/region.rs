@@ -2,7 +2,7 @@
 //! region predicted with Codex's exact error; the version's Mantle allowlist, case-sensitive
 //! (reference §4.1, §4.2).
 
-use super::{Check, CheckMeta, Fixable, Kind, bedrock, closest, quoted, report_fatal};
+use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, closest, quoted, report_fatal};
 use crate::catalog::Feature;
 use crate::context::Context;
 use crate::env_vars::{AWS_DEFAULT_REGION, AWS_REGION};
@@ -19,7 +19,7 @@ pub const CHECK: Check = Check {
         summary: "resolved region and its source for the winning auth path; missing region; the version's Mantle allowlist",
         doc: include_str!("../../checks/region.md"),
     },
-    run,
+    run: Runner::Offline(run),
 };
 
 fn run(ctx: &Context) -> Outcome {

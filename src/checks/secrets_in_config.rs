@@ -2,7 +2,7 @@
 //! into Codex config files. They get copied, committed and shared; credentials belong in the AWS files,
 //! the keychain or `.env` (mode 0600).
 
-use super::{Check, CheckMeta, Fixable, Kind};
+use super::{Check, CheckMeta, Fixable, Kind, Runner};
 use crate::context::{Context, files::locate};
 use crate::redact::mask;
 use crate::report::{Finding, Outcome};
@@ -18,7 +18,7 @@ pub const CHECK: Check = Check {
         summary: "literal keys or tokens in config files and templates",
         doc: include_str!("../../checks/secrets-in-config.md"),
     },
-    run,
+    run: Runner::Offline(run),
 };
 
 fn run(ctx: &Context) -> Outcome {

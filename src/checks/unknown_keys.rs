@@ -2,7 +2,7 @@
 //! top-level keys that select Bedrock). Silently ignored up to 0.155, warned from 0.156.1, fatal
 //! under `--strict-config` (reference §2.5).
 
-use super::{Check, CheckMeta, Fixable, Kind, closest};
+use super::{Check, CheckMeta, Fixable, Kind, Runner, closest};
 use crate::catalog::Feature;
 use crate::codex_errors;
 use crate::context::Context;
@@ -20,7 +20,7 @@ pub const CHECK: Check = Check {
         summary: "keys Codex ignores (e.g. `wire_api` inside the `.aws` table, as one official page shows)",
         doc: include_str!("../../checks/unknown-keys.md"),
     },
-    run,
+    run: Runner::Offline(run),
 };
 
 /// Top-level keys a Bedrock setup depends on; a near-miss of one of these does nothing.

@@ -1,7 +1,7 @@
 //! `web-search`: the `web_search` value is valid for the version, and whether the web_search tool is
 //! sent to Bedrock by that version (reference §2.6).
 
-use super::{Check, CheckMeta, Fixable, Kind, bedrock, quoted, report_fatal};
+use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, quoted, report_fatal};
 use crate::catalog::Feature;
 use crate::context::Context;
 use crate::prediction::{BedrockKind, web_search_values};
@@ -17,7 +17,7 @@ pub const CHECK: Check = Check {
         summary: "value valid for the version; needed or not on Bedrock for that version",
         doc: include_str!("../../checks/web-search.md"),
     },
-    run,
+    run: Runner::Offline(run),
 };
 
 fn run(ctx: &Context) -> Outcome {

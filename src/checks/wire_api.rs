@@ -1,7 +1,7 @@
 //! `wire-api`: the provider's `wire_api` is `responses` (the only value; `chat` is a hard error)
 //! (reference §2.4).
 
-use super::{Check, CheckMeta, Fixable, Kind, report_fatal};
+use super::{Check, CheckMeta, Fixable, Kind, Runner, report_fatal};
 use crate::context::Context;
 use crate::prediction::{MANTLE_PROVIDER, RUNTIME_PROVIDER, provider_path};
 use crate::report::{Finding, Outcome};
@@ -16,7 +16,7 @@ pub const CHECK: Check = Check {
         summary: "only `\"responses\"`",
         doc: include_str!("../../checks/wire-api.md"),
     },
-    run,
+    run: Runner::Offline(run),
 };
 
 fn run(ctx: &Context) -> Outcome {

@@ -1,0 +1,116 @@
+//! `responses-probe` (live): one minimal request to the URL Codex will call, signed exactly as Codex
+//! signs it, and the answer classified: ok, access denied (which IAM action), model not found, signature
+//! or clock problems, expired credentials, throttling, DNS, TLS, proxy, timeout.
+
+use std::sync::Arc;
+
+use super::{Check, CheckMeta, Fixable, Kind, LiveFuture, Runner};
+use crate::context::{Context, ManagedAuth};
+use crate::env_vars::AWS_BEARER_TOKEN_BEDROCK;
+use crate::live::classify::{Verdict, clock_skew, responses_answer, transport_error};
+use crate::live::probe::{self, Auth, MANTLE_ENDPOINT_OVERRIDE};
+use crate::live::{Live, Resolved, unix_now};
+use crate::prediction::AuthSource;
+use crate::report::{Finding, Outcome, Status};
+
+/// The check.
+pub const CHECK: Check = Check {
+    meta: CheckMeta {
+        id: "responses-probe",
+        group: "live",
+        kind: Kind::Live,
+        fixable: Fixable::No,
+        summary: "a minimal Responses request to the predicted URL, signed exactly as Codex signs it; the answer classified",
+        doc: include_str!("../../checks/responses-probe.md"),
+    },
+    run: Runner::Live(run),
+};
+
+fn run(ctx: Arc<Context>, live: Arc<Live>) -> LiveFuture {
+    Box::pin(async move { check(&ctx, &live).await })
+}
+
+fn finding(v: Verdict) -> Finding {
+    Finding { status: v.status, message: v.message, remediation: v.remediation, location: None }
+}
+
+async fn check(ctx: &Context, live: &Live) -> Outcome {
+    let p = &ctx.prediction;
+    let Some(endpoint) = &p.endpoint else {
+        return Outcome::skip("Codex stops before sending a request (see codex_error)");
+    };
+    let (Some(auth), Some(model)) = (&p.auth, &p.model) else {
+        return Outcome::skip("no credentials or model predicted");
+    };
+    let target = match probe::target(endpoint, ctx.env.trimmed(MANTLE_ENDPOINT_OVERRIDE)) {
+        Ok(t) => t,
+        Err(why) => return Outcome::skip(why),
+    };
+    let http = match &live.http {
+        Ok(client) => client,
+        Err(e) => return Outcome::pass("").with(Finding::fail(format!("cannot set up HTTPS: {e}"))),
+    };
+    let bearer_token = match auth.source {
+        AuthSource::EnvBearer | AuthSource::DotenvBearer => {
+            ctx.env.trimmed(AWS_BEARER_TOKEN_BEDROCK).map(str::to_owned)
+        }
+        AuthSource::ManagedApiKey => match &ctx.auth_json.managed {
+            Some(ManagedAuth::ApiKey { api_key, .. }) => Some(api_key.trim().to_owned()),
+            _ => None,
+        },
+        AuthSource::ProviderCommand => {
+            return Outcome::skip("the token comes from the provider `auth` command, which the doctor does not run");
+        }
+        _ => None,
+    };
+    let region = live.region.clone().unwrap_or_default();
+    let resolved;
+    let request_auth = match (&bearer_token, &p.signing) {
+        (Some(token), _) => Auth::Bearer(token),
+        (None, Some(signing)) => {
+            resolved = live.credentials(ctx).await;
+            let Resolved::Credentials(creds) = &resolved else {
+                return Outcome::skip("no credentials resolved (see credentials)");
+            };
+            Auth::Sigv4 { credentials: creds, service: signing.service, region: &signing.region }
+        }
+        (None, None) => return Outcome::skip("no bearer token and no signing scope predicted"),
+    };
+    let mut out = Outcome::pass(format!("POST {}", target.url));
+    out.set("url", target.url.clone());
+    if target.overridden {
+        out.push(Finding::info(format!("{MANTLE_ENDPOINT_OVERRIDE} redirects the probe to {}", target.url)));
+    }
+    match probe::send(http, &target.url, &ctx.rules, request_auth, model).await {
+        Ok(answer) => {
+            out.set("status", answer.status);
+            out.set("latency_ms", answer.latency_ms as u64);
+            if let Some(signed) = &answer.signed_headers {
+                out.set("signed_headers", signed.clone());
+            }
+            let verdict = responses_answer(
+                answer.status,
+                &answer.body,
+                bearer_token.is_some(),
+                model,
+                &region,
+                answer.latency_ms,
+            );
+            out.set("kind", verdict.kind);
+            if verdict.status == Status::Pass {
+                out.summary = verdict.message;
+            } else {
+                out.push(finding(verdict));
+            }
+            if let Some(skew) = answer.date.and_then(|server| clock_skew(server, unix_now())) {
+                out.push(finding(skew));
+            }
+        }
+        Err(error) => {
+            let verdict = transport_error(&error, &target.host, live.timeout.as_secs_f64());
+            out.set("kind", verdict.kind);
+            out.push(finding(verdict));
+        }
+    }
+    out
+}

@@ -1,0 +1,219 @@
+//! The live pass: what the offline prediction cannot know, proven with real requests.
+//!
+//! Built only when a live check runs. Credentials are resolved once, by the same aws-config provider
+//! Codex's auth path uses, and shared by every live check: an SSO refresh or a `credential_process` runs
+//! once, and STS, Bedrock and the Responses probe see the same identity. Every network step is bounded:
+//! a short IMDS connect timeout, SDK connect/operation timeouts, the HTTP client's timeout, and the
+//! runner's outer `--timeout` per check.
+
+pub mod classify;
+pub mod probe;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use aws_config::BehaviorVersion;
+use aws_config::default_provider::credentials::DefaultCredentialsChain;
+use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_config::provider_config::ProviderConfig;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_types::region::Region;
+use tokio::sync::OnceCell;
+
+use crate::context::{Context, ManagedAuth};
+use crate::env_vars::*;
+use crate::prediction::{AuthMethod, AuthSource};
+
+/// Endpoint overrides the doctor honours; each one is shown in the report.
+pub const ENDPOINT_OVERRIDES: &[&str] =
+    &["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_BEDROCK", "AWS_ENDPOINT_URL_BEDROCK_MANTLE"];
+
+/// Instance metadata gets this long to answer a connection: off EC2 it never does, and the run must not
+/// stall on it (aws-config's default is 1 s per attempt, several attempts).
+const IMDS_CONNECT_TIMEOUT: Duration = Duration::from_millis(300);
+
+/// Resolved credentials, or why they are not.
+#[derive(Clone, Debug)]
+pub enum Resolved {
+    /// The SigV4 credentials Codex would sign with.
+    Credentials(Credentials),
+    /// Codex authenticates with a bearer token: no AWS credentials are involved.
+    Bearer,
+    /// The provider failed; the message names the cause.
+    Failed(String),
+    /// Resolution did not finish within the timeout.
+    TimedOut(Duration),
+    /// There is nothing to resolve (no Bedrock provider, or Codex stops before it would).
+    NotApplicable(String),
+}
+
+/// Shared state of the live pass.
+pub struct Live {
+    /// The region Codex will use (signing and SDK calls).
+    pub region: Option<String>,
+    /// The credentials provider of Codex's auth path.
+    provider: Option<SharedCredentialsProvider>,
+    credentials: OnceCell<Resolved>,
+    /// Per-check time limit.
+    pub timeout: Duration,
+    /// The HTTP client of the Responses probe.
+    pub http: Result<reqwest::Client, String>,
+    /// Endpoint overrides in effect: (variable, value).
+    pub overrides: Vec<(String, String)>,
+}
+
+/// Reads the name of the provider that produced `creds`. `Credentials` exposes it only through `Debug`,
+/// which redacts the secret.
+pub fn provider_name(creds: &Credentials) -> String {
+    let debug = format!("{creds:?}");
+    debug.split("provider_name: \"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or("unknown").to_owned()
+}
+
+/// The last 4 characters of a key id.
+pub fn last4(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    chars[chars.len().saturating_sub(4)..].iter().collect()
+}
+
+impl Live {
+    /// Builds the live state for the predicted auth path. Touches no network: the region is given, so
+    /// the chain does not probe instance metadata for one.
+    pub async fn new(ctx: &Context) -> Live {
+        let p = &ctx.prediction;
+        let timeout = ctx.options.timeout;
+        let region = p.region.as_ref().map(|r| r.value.trim().to_owned()).filter(|r| !r.is_empty());
+        let overrides = ENDPOINT_OVERRIDES
+            .iter()
+            .filter_map(|k| ctx.env.trimmed(k).map(|v| ((*k).to_owned(), v.to_owned())))
+            .collect();
+        let provider = match &p.auth {
+            Some(auth) => credentials_provider(ctx, auth.source, region.as_deref()).await,
+            None => None,
+        };
+        Live { region, provider, credentials: OnceCell::new(), timeout, http: http_client(ctx, timeout), overrides }
+    }
+
+    /// The credentials, resolved once and shared.
+    pub async fn credentials(&self, ctx: &Context) -> Resolved {
+        self.credentials.get_or_init(|| self.resolve(ctx)).await.clone()
+    }
+
+    async fn resolve(&self, ctx: &Context) -> Resolved {
+        let p = &ctx.prediction;
+        if p.bedrock.is_none() {
+            return Resolved::NotApplicable("no Bedrock provider selected".into());
+        }
+        let Some(auth) = &p.auth else {
+            return Resolved::NotApplicable(format!("Codex {} sends no credentials", ctx.rules.version));
+        };
+        if auth.method == AuthMethod::Bearer {
+            return Resolved::Bearer;
+        }
+        let Some(provider) = &self.provider else {
+            return Resolved::NotApplicable("no credentials provider for this auth path".into());
+        };
+        match tokio::time::timeout(self.timeout, provider.provide_credentials()).await {
+            Ok(Ok(creds)) => Resolved::Credentials(creds),
+            Ok(Err(e)) => Resolved::Failed(classify::credentials_error(ctx, &e)),
+            Err(_) => Resolved::TimedOut(self.timeout),
+        }
+    }
+
+    /// An SDK config for STS and Bedrock calls with fixed credentials (already resolved: the SDK must
+    /// not resolve them again) and bounded timeouts. Endpoint overrides come from the environment, read
+    /// by aws-config itself.
+    pub async fn sdk_config(&self, creds: Credentials) -> aws_config::SdkConfig {
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(self.timeout.min(Duration::from_secs(3)))
+            .operation_timeout(self.timeout)
+            .build();
+        aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(self.region.clone().unwrap_or_else(|| "us-east-1".into())))
+            .credentials_provider(creds)
+            .timeout_config(timeouts)
+            // One attempt: a diagnosis reports what happened, it does not retry it away.
+            .retry_config(RetryConfig::standard().with_max_attempts(1))
+            .load()
+            .await
+    }
+}
+
+/// The provider Codex's auth path resolves credentials with (reference §5.1).
+async fn credentials_provider(
+    ctx: &Context,
+    source: AuthSource,
+    region: Option<&str>,
+) -> Option<SharedCredentialsProvider> {
+    let env = &ctx.env;
+    let fixed = |akid: &str, secret: &str, token: Option<&str>, name: &'static str| {
+        SharedCredentialsProvider::new(Credentials::new(akid, secret, token.map(str::to_owned), None, name))
+    };
+    let provider_config = ProviderConfig::default().with_region(region.map(|r| Region::new(r.to_owned())));
+    match source {
+        AuthSource::EnvAccessKeys | AuthSource::DotenvAccessKeys => Some(fixed(
+            env.value(AWS_ACCESS_KEY_ID)?,
+            env.value(AWS_SECRET_ACCESS_KEY)?,
+            env.trimmed(AWS_SESSION_TOKEN),
+            "Environment",
+        )),
+        AuthSource::ManagedAccessKeys => match &ctx.auth_json.managed {
+            Some(ManagedAuth::AccessKeys { access_key_id, secret_access_key, session_token }) => {
+                Some(fixed(access_key_id, secret_access_key, session_token.as_deref(), "CodexManagedAccessKeys"))
+            }
+            _ => None,
+        },
+        // From 0.150 a configured profile is used on its own, ahead of env keys; before 0.150 this
+        // source only wins when no env keys are set, which comes to the same provider.
+        AuthSource::ConfigProfile => Some(SharedCredentialsProvider::new(
+            ProfileFileCredentialsProvider::builder()
+                .configure(&provider_config)
+                .profile_name(&ctx.aws_profile.name)
+                .build(),
+        )),
+        AuthSource::SdkChain => {
+            let imds = aws_config::imds::Client::builder()
+                .connect_timeout(IMDS_CONNECT_TIMEOUT)
+                .read_timeout(IMDS_CONNECT_TIMEOUT)
+                .max_attempts(1)
+                .build();
+            let mut chain = DefaultCredentialsChain::builder().configure(provider_config).imds_client(imds);
+            if let Some(r) = region {
+                chain = chain.region(Region::new(r.to_owned()));
+            }
+            if ctx.aws_profile.source != "default" {
+                chain = chain.profile_name(&ctx.aws_profile.name);
+            }
+            Some(SharedCredentialsProvider::new(chain.build().await))
+        }
+        _ => None,
+    }
+}
+
+/// The probe's HTTP client: rustls with the platform roots, plus the CA files Codex trusts
+/// (`CODEX_CA_CERTIFICATE`) and `SSL_CERT_FILE`; proxies from the environment as Codex reads them.
+fn http_client(ctx: &Context, timeout: Duration) -> Result<reqwest::Client, String> {
+    let mut builder = reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(3)))
+        .user_agent(concat!("bedrock-doctor/", env!("CARGO_PKG_VERSION")));
+    for var in ["CODEX_CA_CERTIFICATE", "SSL_CERT_FILE"] {
+        let Some(path) = ctx.env.trimmed(var) else { continue };
+        let pem = std::fs::read(path).map_err(|e| format!("{var}={path}: {e}"))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| format!("{var}={path}: {e}"))?;
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+/// Seconds since the epoch, for comparing with a server's `Date`.
+pub fn unix_now() -> i64 {
+    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The shared live state.
+pub type SharedLive = Arc<Live>;

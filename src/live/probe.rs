@@ -1,0 +1,213 @@
+//! The Responses probe: one minimal request to the URL Codex will call, with the headers Codex sends for
+//! that version, signed the way Codex signs it (SigV4 for `bedrock-mantle`, or `Authorization: Bearer`).
+//!
+//! Signed headers by version (reference §5.2): 0.124–0.130 `accept;content-type;host;x-amz-date;
+//! x-client-request-id;x-codex-turn-metadata;x-codex-window-id` (+`x-codex-beta-features` from 0.128);
+//! from 0.131 also `session-id;thread-id;x-amzn-mantle-client-agent`. No header with `_` is sent:
+//! Mantle does not preserve snake_case headers when it verifies a signature.
+
+use std::time::{Instant, SystemTime};
+
+use aws_credential_types::Credentials;
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use aws_sigv4::sign::v4;
+
+use crate::catalog::{Feature, Rules};
+use crate::checks::endpoint::{is_aws_host, split_url};
+
+/// The variable that redirects the probe (for tests and gateways); always shown in the report.
+pub const MANTLE_ENDPOINT_OVERRIDE: &str = "AWS_ENDPOINT_URL_BEDROCK_MANTLE";
+
+/// Where the probe goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// The URL the request is sent to.
+    pub url: String,
+    /// The host part, for messages.
+    pub host: String,
+    /// Whether an override redirected it.
+    pub overridden: bool,
+}
+
+/// The probe's URL: Codex's predicted URL, or the same path under `AWS_ENDPOINT_URL_BEDROCK_MANTLE`.
+/// `Err` when the URL would carry credentials to a host that is not AWS without an explicit override.
+pub fn target(predicted: &str, override_url: Option<&str>) -> Result<Target, String> {
+    let (_, predicted_host, predicted_path) =
+        split_url(predicted).ok_or_else(|| format!("`{predicted}` is not a URL"))?;
+    if let Some(base) = override_url {
+        let (scheme, _, path) =
+            split_url(base).ok_or_else(|| format!("{MANTLE_ENDPOINT_OVERRIDE}=`{base}` is not a URL"))?;
+        let authority = base[scheme.len() + 3..].split('/').next().unwrap_or("");
+        let path = if path.trim_end_matches('/').is_empty() {
+            predicted_path.to_owned()
+        } else {
+            format!("{}/responses", path.trim_end_matches('/'))
+        };
+        let host = authority.to_owned();
+        return Ok(Target { url: format!("{scheme}://{authority}{path}"), host, overridden: true });
+    }
+    if !is_aws_host(predicted_host) {
+        return Err(format!(
+            "`{predicted_host}` is not an AWS endpoint: the doctor does not send credentials there (set {MANTLE_ENDPOINT_OVERRIDE} to probe it on purpose)"
+        ));
+    }
+    Ok(Target { url: predicted.to_owned(), host: predicted_host.to_owned(), overridden: false })
+}
+
+/// A request id-like value that changes per run.
+fn request_id() -> String {
+    let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let n = nanos ^ (u128::from(std::process::id()) << 64);
+    let h = format!("{n:032x}");
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
+/// The headers Codex sends (and signs) on a Responses request for this version.
+pub fn codex_headers(rules: &Rules) -> Vec<(&'static str, String)> {
+    let id = request_id();
+    let mut headers = vec![
+        ("accept", "text/event-stream".to_owned()),
+        ("content-type", "application/json".to_owned()),
+        ("x-client-request-id", id.clone()),
+        ("x-codex-turn-metadata", "{}".to_owned()),
+        ("x-codex-window-id", id.clone()),
+    ];
+    if rules.has(Feature::OpenaiV1Path) {
+        headers.push(("x-codex-beta-features", "none".to_owned()));
+    }
+    if rules.has(Feature::MantleClientHeaders) {
+        headers.push(("session-id", id.clone()));
+        headers.push(("thread-id", id));
+        headers.push(("x-amzn-mantle-client-agent", "codex".to_owned()));
+    }
+    headers
+}
+
+/// The smallest Responses request Codex could send: the configured model, a one-word input.
+pub fn body(model: &str) -> Vec<u8> {
+    serde_json::json!({
+        "model": model,
+        "instructions": "Reply with OK.",
+        "input": [{"role": "user", "content": [{"type": "input_text", "text": "ping"}]}],
+        "stream": true,
+        "store": false,
+        "max_output_tokens": 16,
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// How the probe authenticates.
+pub enum Auth<'a> {
+    /// SigV4 with these credentials, service and region.
+    Sigv4 { credentials: &'a Credentials, service: &'a str, region: &'a str },
+    /// `Authorization: Bearer`.
+    Bearer(&'a str),
+}
+
+/// The answer: status, `Date` header, body (read only for errors) and time to the response headers.
+#[derive(Debug)]
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// The server's `Date`, as UTC seconds.
+    pub date: Option<i64>,
+    /// The body, for non-2xx answers.
+    pub body: String,
+    /// Milliseconds until the response headers arrived.
+    pub latency_ms: u128,
+    /// The header names that were signed (SigV4), in the order of the `SignedHeaders` list.
+    pub signed_headers: Option<String>,
+}
+
+/// Sends the probe. `Err` carries the transport error's full chain.
+pub async fn send(
+    client: &reqwest::Client,
+    url: &str,
+    rules: &Rules,
+    auth: Auth<'_>,
+    model: &str,
+) -> Result<Answer, String> {
+    let body = body(model);
+    let headers = codex_headers(rules);
+    let mut request = client.post(url).body(body.clone());
+    for (name, value) in &headers {
+        request = request.header(*name, value.as_str());
+    }
+    let mut signed_headers = None;
+    match auth {
+        Auth::Bearer(token) => request = request.header("authorization", format!("Bearer {}", token.trim())),
+        Auth::Sigv4 { credentials, service, region } => {
+            let identity = credentials.clone().into();
+            let params = v4::SigningParams::builder()
+                .identity(&identity)
+                .region(region)
+                .name(service)
+                .time(SystemTime::now())
+                .settings(SigningSettings::default())
+                .build()
+                .map_err(|e| format!("cannot sign: {e}"))?
+                .into();
+            let signable = SignableRequest::new(
+                "POST",
+                url,
+                headers.iter().map(|(k, v)| (*k, v.as_str())),
+                SignableBody::Bytes(&body),
+            )
+            .map_err(|e| format!("cannot sign: {e}"))?;
+            let (instructions, _) = sign(signable, &params).map_err(|e| format!("cannot sign: {e}"))?.into_parts();
+            for (name, value) in instructions.headers() {
+                if name.eq_ignore_ascii_case("authorization") {
+                    signed_headers =
+                        value.split("SignedHeaders=").nth(1).and_then(|s| s.split(',').next()).map(str::to_owned);
+                }
+                request = request.header(name, value);
+            }
+        }
+    }
+    let start = Instant::now();
+    let response = request.send().await.map_err(|e| super::classify::chain(&e))?;
+    let latency_ms = start.elapsed().as_millis();
+    let status = response.status().as_u16();
+    let date = response.headers().get("date").and_then(|d| d.to_str().ok()).and_then(super::classify::parse_http_date);
+    // A 2xx answer is a stream of generated tokens: its headers are the proof, the body is not needed.
+    let body = if response.status().is_success() { String::new() } else { response.text().await.unwrap_or_default() };
+    Ok(Answer { status, date, body, latency_ms, signed_headers })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use semver::Version;
+
+    #[test]
+    fn headers_follow_the_version() {
+        let names = |v: &str| -> Vec<&'static str> {
+            let mut n: Vec<&str> =
+                codex_headers(&Rules::for_version(Version::parse(v).unwrap())).into_iter().map(|(k, _)| k).collect();
+            n.sort_unstable();
+            n
+        };
+        assert_eq!(
+            names("0.125.0"),
+            vec!["accept", "content-type", "x-client-request-id", "x-codex-turn-metadata", "x-codex-window-id"]
+        );
+        assert!(names("0.128.0").contains(&"x-codex-beta-features"));
+        assert!(names("0.169.0").contains(&"x-amzn-mantle-client-agent"));
+        assert!(names("0.169.0").iter().all(|n| !n.contains('_')), "Mantle drops snake_case headers");
+    }
+
+    #[test]
+    fn targets_never_carry_credentials_off_aws_without_an_override() {
+        let aws = "https://bedrock-mantle.us-east-1.api.aws/openai/v1/responses";
+        assert_eq!(target(aws, None).unwrap().url, aws);
+        assert!(target("https://gateway.example.com/v1/responses", None).is_err());
+        let redirected = target(aws, Some("http://127.0.0.1:8080")).unwrap();
+        assert_eq!(redirected.url, "http://127.0.0.1:8080/openai/v1/responses");
+        assert!(redirected.overridden);
+        assert_eq!(
+            target(aws, Some("http://127.0.0.1:8080/gw/openai/v1/")).unwrap().url,
+            "http://127.0.0.1:8080/gw/openai/v1/responses"
+        );
+    }
+}
