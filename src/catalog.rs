@@ -22,6 +22,7 @@ pub struct Catalog {
     model_catalog: Vec<Ranged<ModelList>>,
     runtime_catalog: Vec<Ranged<ModelList>>,
     provider_overridable: Vec<Ranged<Overridable>>,
+    auth_modes: Vec<Ranged<AuthModes>>,
     /// Which Mantle regions serve which model, with its verification date.
     pub model_regions: ModelRegions,
 }
@@ -66,6 +67,11 @@ struct RegionList {
 struct ModelList {
     models: Vec<String>,
     default_model: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct AuthModes {
+    variants: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -132,6 +138,10 @@ pub enum Feature {
     CredentialExport,
     /// Unknown keys are warned about; config errors carry the `Error loading config.toml:` prefix.
     UnknownKeyWarning,
+    /// "provider aws cannot be combined with …" is checked before the provider-override rule.
+    AwsCombinationCheckedFirst,
+    /// auth.json's `bedrockAccessKeys` mode deserializes (it is used from 0.150).
+    ManagedAccessKeysParsed,
 }
 
 impl Feature {
@@ -159,6 +169,8 @@ impl Feature {
         Feature::RegionErrorWithoutMantle,
         Feature::CredentialExport,
         Feature::UnknownKeyWarning,
+        Feature::AwsCombinationCheckedFirst,
+        Feature::ManagedAccessKeysParsed,
     ];
 
     /// The key of this feature in `[features]`.
@@ -186,6 +198,8 @@ impl Feature {
             Feature::RegionErrorWithoutMantle => "region_error_without_mantle",
             Feature::CredentialExport => "credential_export",
             Feature::UnknownKeyWarning => "unknown_key_warning",
+            Feature::AwsCombinationCheckedFirst => "aws_combination_checked_first",
+            Feature::ManagedAccessKeysParsed => "managed_access_keys_parsed",
         }
     }
 }
@@ -275,6 +289,12 @@ impl Rules {
     /// The body of the "only supports changing …" error of this version.
     pub fn provider_override_message(&self) -> &'static str {
         pick(&self.catalog.provider_overridable, &self.version).map_or("", |o| o.message.as_str())
+    }
+
+    /// The auth.json `auth_mode` variants this version knows, when recorded (none from 0.149, which
+    /// knows both Bedrock modes).
+    pub fn auth_modes(&self) -> Option<&'static [String]> {
+        pick(&self.catalog.auth_modes, &self.version).map(|m| m.variants.as_slice())
     }
 
     /// Whether `version` is newer than every release the catalog was checked against.

@@ -12,6 +12,7 @@ use crate::checks::{CHECKS, Kind};
 use crate::context::{Context, Inputs, Options};
 use crate::env_vars::{CLICOLOR_FORCE, NO_COLOR};
 use crate::render::{self, Format, Style};
+use crate::report::Status;
 use crate::runner::{self, Selection};
 
 /// Predicts exactly what OpenAI Codex will do on Amazon Bedrock, explains every problem and how to fix it.
@@ -89,6 +90,30 @@ enum Command {
     },
     /// List every check
     List,
+    /// Repair config.toml (and .env permissions) in place: safe fixes, plus unsafe ones on request
+    Fix(FixArgs),
+}
+
+#[derive(Debug, Args)]
+struct FixArgs {
+    /// Print the diff only; change nothing
+    #[arg(long)]
+    dry_run: bool,
+    /// Also apply fixes that change behaviour (pin a region, migrate a legacy profile, …)
+    #[arg(long = "unsafe")]
+    unsafe_fixes: bool,
+    /// The region to pin (`aws.region`)
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+    /// The model to use
+    #[arg(long, value_name = "ID")]
+    model: Option<String>,
+    /// The AWS profile to pin (`aws.profile`)
+    #[arg(long, value_name = "NAME")]
+    aws_profile: Option<String>,
+    /// Do not keep a `.bak` copy of each changed file
+    #[arg(long)]
+    no_backup: bool,
 }
 
 /// Decides colour once (PRODUCT.md: `--color`, NO_COLOR, CLICOLOR_FORCE).
@@ -144,6 +169,7 @@ pub fn main() -> i32 {
         Command::List => list(c.format),
         Command::Explain { id } => explain(id),
         Command::Check => check(c),
+        Command::Fix(args) => fix(c, args),
     }
 }
 
@@ -181,6 +207,107 @@ fn check(c: &Common) -> i32 {
         Ok(()) => report.exit_code(c.strict),
         Err(code) => code,
     }
+}
+
+fn fix(c: &Common, args: &FixArgs) -> i32 {
+    use crate::fix::{self, FixOptions};
+    let mut opts = options(c);
+    // Fixing is local work: the live checks neither decide nor verify it.
+    opts.offline = true;
+    let gather = || Context::gather(Inputs::from_process(opts.clone()));
+    let ctx = gather();
+    let scrub = |text: &str| ctx.redactor.scrub(text);
+    if let Some(base) = ctx.config.base() {
+        if let Some(e) = base.parse_error() {
+            eprintln!(
+                "bedrock-doctor: refusing to edit {}: it does not parse ({}:{}: {}); fix the syntax first",
+                base.source.path.display(),
+                e.location.line,
+                e.location.column,
+                e.message
+            );
+            return 1;
+        }
+        if base.source.exists() && base.source.text().is_none() {
+            eprintln!("bedrock-doctor: refusing to edit: {}", base.source.problem().unwrap_or_default());
+            return 1;
+        }
+    }
+    let fix_options = FixOptions {
+        unsafe_fixes: args.unsafe_fixes,
+        region: args.region.clone(),
+        model: args.model.clone(),
+        aws_profile: args.aws_profile.clone(),
+    };
+    let converged = match fix::converge(&Inputs::from_process(opts.clone()), &ctx.codex_home, &fix_options) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("bedrock-doctor: {e}");
+            return 1;
+        }
+    };
+    let mut out = String::new();
+    let arrow = if c.ascii { "->" } else { "→" };
+    for f in &converged.applied {
+        out.push_str(&format!("fix   {:<18} {}\n", f.check, f.title));
+        if let Some(note) = &f.note {
+            out.push_str(&format!("      {:<18} {arrow} {note}\n", ""));
+        }
+    }
+    for f in &converged.held_back {
+        out.push_str(&format!("held  {:<18} {} (unsafe: rerun with --unsafe)\n", f.check, f.title));
+    }
+    let files = converged.files;
+    let changed: Vec<_> = files.iter().collect();
+    if changed.is_empty() {
+        out.push_str("nothing to change\n");
+    }
+    for file in &changed {
+        out.push('\n');
+        out.push_str(&file.diff());
+        if let Some(mode) = file.mode {
+            out.push_str(&format!("mode of {} {arrow} {mode:04o}\n", file.path.display()));
+        }
+    }
+    if args.dry_run || changed.is_empty() {
+        if emit(&scrub(&out)).is_err() {
+            return 2;
+        }
+        let report = runner::run(Arc::new(ctx), &Selection::default(), false);
+        return report.exit_code(c.strict);
+    }
+    for file in &changed {
+        match fix::write::write(file, !args.no_backup) {
+            Ok(backup) => {
+                let kept = backup.map(|b| format!(" (backup: {})", b.display())).unwrap_or_default();
+                out.push_str(&format!("\nwrote {}{kept}\n", file.path.display()));
+            }
+            Err(e) => {
+                let _ = emit(&scrub(&out));
+                eprintln!("bedrock-doctor: {e}");
+                return 1;
+            }
+        }
+    }
+    // The result decides the exit code: the offline checks run again on what was written.
+    let after = Arc::new(gather());
+    let report = runner::run(after.clone(), &Selection::default(), false);
+    let remaining: Vec<String> = report
+        .results
+        .iter()
+        .filter(|r| r.status() >= Status::Warn)
+        .map(|r| format!("  {} {}: {}\n", r.status().as_str(), r.meta.id, r.summary()))
+        .collect();
+    if remaining.is_empty() {
+        out.push_str("\nall offline checks pass\n");
+    } else {
+        out.push_str("\nstill to do (see `bedrock-doctor check`):\n");
+        out.extend(remaining);
+    }
+    if emit(&after.redactor.scrub(&out)).is_err() {
+        return 2;
+    }
+    report.exit_code(c.strict)
 }
 
 /// Codex applies `$CODEX_HOME/.env` to its own environment before anything else runs (reference §5.5),

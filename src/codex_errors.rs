@@ -53,12 +53,12 @@ pub fn web_search_unknown(value: &str, rules: &Rules) -> String {
     } else {
         "`disabled`, `cached`, `live`"
     };
-    format!("Error loading config.toml: unknown variant `{value}`, expected one of {expected}")
+    format!("Error loading config.toml: unknown variant `{value}`, expected one of {expected}\nin `web_search`")
 }
 
 /// §2.6: a non-string `web_search`.
 pub fn web_search_not_string() -> String {
-    "Error loading config.toml: invalid type: unit variant, expected string only".to_owned()
+    "Error loading config.toml: invalid type: unit variant, expected string only\nin `web_search`".to_owned()
 }
 
 /// §2.2: a non-default field on a built-in Bedrock provider.
@@ -83,17 +83,19 @@ pub fn provider_validation(file: &Path, line: usize, column: usize, provider: &s
     format!("Error loading config.toml: {}:{line}:{column}: model_providers.{provider}: {message}", file.display())
 }
 
-/// §5.1: an `auth` command together with an `aws` table.
-pub fn aws_with_auth(provider: &str) -> String {
-    format!("Error loading config.toml: model_providers.{provider}: provider aws cannot be combined with auth")
+/// §5.1 and the fidelity suite: an `aws` table together with `auth` (or, from 0.145 to 0.156.0 before
+/// the override rule, `env_key` / `requires_openai_auth` / `supports_websockets`).
+pub fn aws_combined_with(provider: &str, field: &str) -> String {
+    format!(
+        "Error loading config.toml: model_providers.{provider}: provider aws cannot be combined with {field}\nin `model_providers`"
+    )
 }
 
 /// §5.4 (E 0.124, 0.135): auth.json written by a newer Codex, read by one that predates the mode. Codex
 /// prints serde_json's bare message; `line`/`column` are those of the closing quote of the value.
-pub fn unknown_auth_mode(mode: &str, line: usize, column: usize) -> String {
-    format!(
-        "unknown variant `{mode}`, expected one of `apikey`, `chatgpt`, `chatgptAuthTokens`, `agentIdentity` at line {line} column {column}"
-    )
+pub fn unknown_auth_mode(mode: &str, variants: &[String], line: usize, column: usize) -> String {
+    let expected = variants.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ");
+    format!("unknown variant `{mode}`, expected one of {expected} at line {line} column {column}")
 }
 
 /// §2.1: an unknown provider id.

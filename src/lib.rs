@@ -12,6 +12,7 @@ pub mod cli;
 pub mod codex_errors;
 pub mod context;
 pub mod env_vars;
+pub mod fix;
 pub mod live;
 pub mod prediction;
 pub mod redact;

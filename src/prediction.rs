@@ -228,6 +228,9 @@ impl Prediction {
         let mut p = Prediction::default();
         load_errors(ctx, &mut p.fatal);
         resolve_provider(ctx, &mut p);
+        if p.fatal.is_empty() {
+            p.fatal.extend(auth_json_error(ctx));
+        }
         let Some(kind) = p.bedrock else { return p };
         let rules = &ctx.rules;
 
@@ -335,10 +338,6 @@ fn load_errors(ctx: &Context, fatal: &mut Vec<Fatal>) {
         fatal.push(f);
         return;
     }
-    if let Some(f) = auth_json_error(ctx) {
-        fatal.push(f);
-        return;
-    }
     let providers: &[&str] =
         if rules.has(Feature::RuntimeProvider) { &[MANTLE_PROVIDER, RUNTIME_PROVIDER] } else { &[MANTLE_PROVIDER] };
     if !rules.has(Feature::RuntimeProvider)
@@ -351,14 +350,14 @@ fn load_errors(ctx: &Context, fatal: &mut Vec<Fatal>) {
         });
         return;
     }
+    // Which of the two provider rules Codex applies first changed at 0.156.1 (fidelity suite).
     for id in providers {
-        if let Some(f) = override_error(ctx, id) {
-            fatal.push(f);
-            return;
-        }
-    }
-    for id in providers {
-        if let Some(f) = validation_error(ctx, id) {
+        let first = if rules.has(Feature::AwsCombinationCheckedFirst) {
+            combination_error(ctx, id).or_else(|| override_error(ctx, id))
+        } else {
+            override_error(ctx, id).or_else(|| combination_error(ctx, id))
+        };
+        if let Some(f) = first.or_else(|| validation_error(ctx, id)) {
             fatal.push(f);
             return;
         }
@@ -366,15 +365,17 @@ fn load_errors(ctx: &Context, fatal: &mut Vec<Fatal>) {
 }
 
 /// auth.json in a managed Bedrock mode that this version's `AuthMode` enum does not have yet: Codex
-/// refuses to start (E 0.124 and 0.135 for `bedrockApiKey`). For `bedrockAccessKeys` on 0.142–0.149 the
-/// enum's variant list is not recorded, so no exact text is predicted there.
+/// refuses to start, after config.toml has loaded (fidelity suite: `bedrockApiKey` on 0.124 and 0.135,
+/// `bedrockAccessKeys` on 0.145; a config error wins over it).
 fn auth_json_error(ctx: &Context) -> Option<Fatal> {
     let mode = ctx.auth_json.auth_mode.as_deref()?;
-    let predates = match mode {
-        "bedrockApiKey" | "bedrockAccessKeys" => !ctx.rules.has(Feature::ManagedApiKey),
-        _ => false,
+    let known = match mode {
+        "bedrockApiKey" => ctx.rules.has(Feature::ManagedApiKey),
+        "bedrockAccessKeys" => ctx.rules.has(Feature::ManagedAccessKeysParsed),
+        _ => true,
     };
-    if !predates {
+    let variants = ctx.rules.auth_modes()?;
+    if known {
         return None;
     }
     let text = ctx.auth_json.source.text()?;
@@ -383,7 +384,7 @@ fn auth_json_error(ctx: &Context) -> Option<Fatal> {
     let open = value_start + text[value_start..].find('"')?;
     let close = open + 1 + text[open + 1..].find('"')?;
     let (line, column) = crate::context::files::line_col(text, close);
-    Some(Fatal { check: "auth-source", text: err::unknown_auth_mode(mode, line, column), location: None })
+    Some(Fatal { check: "auth-source", text: err::unknown_auth_mode(mode, variants, line, column), location: None })
 }
 
 /// Profile selection errors (reference §2.7).
@@ -573,6 +574,8 @@ pub fn forbidden_provider_keys<'a>(ctx: &'a Context, id: &str) -> Vec<(String, F
         .filter(|(key, found)| {
             PROVIDER_FIELDS.contains(&key.as_str())
                 && key != "aws"
+                // A non-default wire_api fails to deserialize before this rule runs (see wire-api).
+                && key != "wire_api"
                 && !allowed.iter().any(|a| a == key)
                 && !is_default_value(key, found.item)
         })
@@ -588,9 +591,28 @@ fn override_error(ctx: &Context, id: &str) -> Option<Fatal> {
     })
 }
 
+/// "provider aws cannot be combined with X" (`ModelProviderInfo::validate`): an `aws` table next to a
+/// field that sets up another kind of auth. Observed from 0.145 (fidelity suite; reference §5.1).
+fn combination_error(ctx: &Context, id: &str) -> Option<Fatal> {
+    if !ctx.rules.has(Feature::ProviderBaseUrl) {
+        return None;
+    }
+    let aws = ctx.config.get(&provider_path(id, &["aws"]))?;
+    let set = |key: &str| ctx.config.get(&provider_path(id, &[key]));
+    let field = [("env_key", false), ("auth", false), ("requires_openai_auth", true), ("supports_websockets", true)]
+        .into_iter()
+        .find(|(key, needs_true)| set(key).is_some_and(|f| !needs_true || f.item.as_bool() == Some(true)))?
+        .0;
+    let found = set(field).unwrap_or(aws);
+    Some(Fatal {
+        check: "provider-overrides",
+        text: err::aws_combined_with(id, field),
+        location: location_of(ctx, &found),
+    })
+}
+
 fn validation_error(ctx: &Context, id: &str) -> Option<Fatal> {
     let rules = &ctx.rules;
-    let aws = ctx.config.get(&provider_path(id, &["aws"]));
     let table = ctx.config.get(&provider_path(id, &[]))?;
     let loc = location_of(ctx, &table);
     let at = |message: &str| {
@@ -600,9 +622,6 @@ fn validation_error(ctx: &Context, id: &str) -> Option<Fatal> {
         };
         Some(Fatal { check: "provider-overrides", text, location: loc.clone() })
     };
-    if rules.has(Feature::ProviderBaseUrl) && aws.is_some() && ctx.config.get(&provider_path(id, &["auth"])).is_some() {
-        return Some(Fatal { check: "provider-overrides", text: err::aws_with_auth(id), location: loc });
-    }
     if rules.has(Feature::CredentialExport)
         && ctx.config.get(&provider_path(id, &["aws", "credential_export"])).is_some()
         && ctx.config.get(&provider_path(id, &["aws", "profile"])).is_some()

@@ -219,6 +219,39 @@ fn override_error_gains_a_prefix_at_0_156_1() {
 }
 
 #[test]
+fn aws_combination_is_checked_before_overrides_from_0_145_to_0_156() {
+    let env = TestEnv::new().config(&format!(
+        "{BEDROCK}[model_providers.amazon-bedrock]\nenv_key = \"AWS_BEARER_TOKEN_BEDROCK\"\n[model_providers.amazon-bedrock.aws]\nregion = \"us-east-1\"\n"
+    ));
+    assert!(
+        prediction(&env.check_json("0.135.0", &[]))["codex_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("Error: model_providers.amazon-bedrock only supports changing")
+    );
+    assert_eq!(
+        prediction(&env.check_json("0.149.0", &[]))["codex_error"],
+        "Error loading config.toml: model_providers.amazon-bedrock: provider aws cannot be combined with env_key\nin `model_providers`"
+    );
+    assert!(
+        prediction(&env.check_json("0.169.0", &[]))["codex_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("Error loading config.toml: model_providers.amazon-bedrock only supports changing")
+    );
+    // auth.json is read after config.toml: a config error wins over an unknown auth mode.
+    let both = TestEnv::new()
+        .config(&format!("{BEDROCK}[model_providers.amazon-bedrock]\nname = \"x\"\n"))
+        .auth_json(r#"{"auth_mode":"bedrockApiKey","bedrock_api_key":{"api_key":"k","region":"us-east-1"}}"#);
+    assert!(
+        prediction(&both.check_json("0.135.0", &[]))["codex_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("Error: model_providers")
+    );
+}
+
+#[test]
 fn web_search_by_version() {
     let env = TestEnv::new()
         .config(&format!(
@@ -232,7 +265,7 @@ fn web_search_by_version() {
     let indexed = TestEnv::new().config(&format!("{BEDROCK}web_search = \"indexed\"\n"));
     assert_eq!(
         prediction(&indexed.check_json("0.138.0", &[]))["codex_error"],
-        "Error loading config.toml: unknown variant `indexed`, expected one of `disabled`, `cached`, `live`"
+        "Error loading config.toml: unknown variant `indexed`, expected one of `disabled`, `cached`, `live`\nin `web_search`"
     );
     assert_eq!(status(&indexed.check_json("0.142.0", &[]), "web-search"), "pass", "valid, and suppressed on 0.142");
 }

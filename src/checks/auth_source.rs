@@ -19,6 +19,7 @@ pub const CHECK: Check = Check {
         doc: include_str!("../../checks/auth-source.md"),
     },
     run: Runner::Offline(run),
+    fixes: None,
 };
 
 /// A human name for a source.

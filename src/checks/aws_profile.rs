@@ -4,6 +4,7 @@
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, closest, report_fatal};
 use crate::context::Context;
+use crate::fix::{Edit, Fix, FixOptions, locate_key};
 use crate::prediction::{AuthMethod, AuthSource, PROFILE_CREDENTIAL_KEYS};
 use crate::report::{Finding, Outcome};
 use crate::timeutil::{format_utc, human_duration};
@@ -19,6 +20,7 @@ pub const CHECK: Check = Check {
         doc: include_str!("../../checks/aws-profile.md"),
     },
     run: Runner::Offline(run),
+    fixes: Some(fixes),
 };
 
 fn run(ctx: &Context) -> Outcome {
@@ -145,4 +147,25 @@ fn run(ctx: &Context) -> Outcome {
         );
     }
     out
+}
+
+/// `--aws-profile NAME` pins `aws.profile` (asked for; from Codex 0.150 it then outranks every other
+/// credential source but the provider `auth` command).
+fn fixes(ctx: &Context, options: &FixOptions) -> Vec<Fix> {
+    let (Some(profile), Ok(kind)) = (&options.aws_profile, bedrock(ctx)) else { return Vec::new() };
+    let logical = crate::prediction::provider_path(kind.id(), &["aws", "profile"]);
+    let Some((file, path)) = locate_key(ctx, &logical) else { return Vec::new() };
+    let mut fix = Fix::unsafe_edit(
+        "aws-profile",
+        format!("Set `{} = \"{profile}\"`", logical.join(".")),
+        file,
+        Edit::Set { path, value: profile.as_str().into() },
+    )
+    .requested(true);
+    if !ctx.aws_profile_exists(profile) {
+        fix = fix.note(format!(
+            "there is no AWS profile `{profile}` yet: create it with `aws configure sso --profile {profile}`"
+        ));
+    }
+    vec![fix]
 }

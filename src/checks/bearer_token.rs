@@ -21,6 +21,7 @@ pub const CHECK: Check = Check {
         doc: include_str!("../../checks/bearer-token.md"),
     },
     run: Runner::Offline(run),
+    fixes: None,
 };
 
 /// Keys younger than this before expiry get a warning: a Codex session can outlive them.

@@ -6,6 +6,7 @@
 use super::{Check, CheckMeta, Fixable, Kind, Runner, quoted};
 use crate::context::{Context, FileRead, Origin};
 use crate::env_vars::{AWS_PROFILE, BEDROCK_SETUP_VARS};
+use crate::fix::{Change, Fix, FixOptions, Safety};
 use crate::prediction::AuthSource;
 use crate::redact::{looks_secret_name, mask};
 use crate::report::{Finding, Outcome};
@@ -21,6 +22,7 @@ pub const CHECK: Check = Check {
         doc: include_str!("../../checks/codex-dotenv.md"),
     },
     run: Runner::Offline(run),
+    fixes: Some(fixes),
 };
 
 /// Variables the predicted setup takes from the environment.
@@ -114,4 +116,21 @@ fn run(ctx: &Context) -> Outcome {
         }
     }
     out
+}
+
+/// A `.env` holding secrets that others can read is made private (mode 0600; safe).
+fn fixes(ctx: &Context, _options: &FixOptions) -> Vec<Fix> {
+    let dotenv = &ctx.dotenv;
+    let holds_secret = dotenv.pairs.iter().any(|(k, _)| looks_secret_name(k));
+    match dotenv.source.mode {
+        Some(mode) if holds_secret && mode & 0o077 != 0 => vec![Fix {
+            check: "codex-dotenv",
+            title: format!("chmod 600 {}", dotenv.source.path.display()),
+            safety: Safety::Safe,
+            requested: false,
+            changes: vec![Change::Chmod { file: dotenv.source.path.clone(), mode: 0o600 }],
+            note: None,
+        }],
+        _ => Vec::new(),
+    }
 }

@@ -15,6 +15,7 @@ pub const CHECK: Check = Check {
         doc: include_str!("../../checks/codex-version.md"),
     },
     run: Runner::Offline(run),
+    fixes: None,
 };
 
 fn run(ctx: &Context) -> Outcome {

@@ -3,6 +3,8 @@
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner, report_fatal};
 use crate::context::{Context, FileRead};
+use crate::env_vars::{AWS_DEFAULT_REGION, AWS_REGION};
+use crate::fix::{Change, Fix, FixOptions, Safety};
 use crate::report::{Finding, Outcome};
 
 /// The check.
@@ -16,6 +18,7 @@ pub const CHECK: Check = Check {
         doc: include_str!("../../checks/config-file.md"),
     },
     run: Runner::Offline(run),
+    fixes: Some(fixes),
 };
 
 fn run(ctx: &Context) -> Outcome {
@@ -56,4 +59,44 @@ fn run(ctx: &Context) -> Outcome {
         }
     }
     out
+}
+
+/// No config.toml: a minimal correct one for the detected version (Bedrock provider, a model of the
+/// version's catalog or `--model`, the region from `--region` or the environment when supported).
+fn fixes(ctx: &Context, options: &FixOptions) -> Vec<Fix> {
+    let Some(base) = ctx.config.base() else { return Vec::new() };
+    if !matches!(base.source.read, FileRead::Missing) || !ctx.config.layers.is_empty() {
+        return Vec::new();
+    }
+    let rules = &ctx.rules;
+    let Some(model) = options.model.clone().or_else(|| rules.default_model().map(str::to_owned)) else {
+        return Vec::new();
+    };
+    let allowed = rules.mantle_regions();
+    let region = options.region.clone().or_else(|| {
+        [AWS_REGION, AWS_DEFAULT_REGION]
+            .iter()
+            .find_map(|k| ctx.env.trimmed(k))
+            .or_else(|| ctx.aws_profile_get(&ctx.aws_profile.name, "region"))
+            .filter(|r| allowed.iter().any(|a| a == r))
+            .map(str::to_owned)
+    });
+    let mut contents = format!(
+        "# Written by bedrock-doctor for Codex {}: Codex on Amazon Bedrock.\nmodel_provider = \"amazon-bedrock\"\nmodel = \"{model}\"\n",
+        rules.version
+    );
+    if let Some(r) = &region {
+        contents.push_str(&format!("\n[model_providers.amazon-bedrock.aws]\nregion = \"{r}\"\n"));
+    }
+    let fix = Fix {
+        check: "config-file",
+        title: format!("Create {}", base.source.path.display()),
+        safety: Safety::Safe,
+        requested: options.model.is_some() || options.region.is_some(),
+        changes: vec![Change::Create { file: base.source.path.clone(), contents }],
+        note: region
+            .is_none()
+            .then(|| "no supported region found: pass --region R (see `bedrock-doctor explain region`)".to_owned()),
+    };
+    vec![fix]
 }

@@ -6,6 +6,7 @@ use super::{Check, CheckMeta, Fixable, Kind, Runner, report_fatal};
 use crate::catalog::Feature;
 use crate::context::Context;
 use crate::context::codex_config::{LayerSource, profile_file_path};
+use crate::fix::{Change, Edit, Fix, FixOptions, Safety};
 use crate::report::{Finding, Outcome};
 
 /// The check.
@@ -19,6 +20,7 @@ pub const CHECK: Check = Check {
         doc: include_str!("../../checks/config-profile.md"),
     },
     run: Runner::Offline(run),
+    fixes: Some(fixes),
 };
 
 fn run(ctx: &Context) -> Outcome {
@@ -86,4 +88,50 @@ fn run(ctx: &Context) -> Outcome {
         }
     }
     out
+}
+
+/// Codex ≥ 0.134 refuses legacy profiles: the `[profiles.NAME]` table moves into `NAME.config.toml`
+/// and the selector and table leave config.toml (unsafe: how Codex must be started changes).
+fn fixes(ctx: &Context, _options: &FixOptions) -> Vec<Fix> {
+    if !ctx.rules.has(Feature::ProfilesV2) || ctx.prediction.fatal_for("config-profile").next().is_none() {
+        return Vec::new();
+    }
+    let Some(base) = ctx.config.base() else { return Vec::new() };
+    let Some(table) = base.table() else { return Vec::new() };
+    let selector = table.get("profile").and_then(|i| i.as_str());
+    let Some(name) = ctx.options.codex_profile.as_deref().or(selector) else { return Vec::new() };
+    let config = base.source.path.clone();
+    let mut changes = Vec::new();
+    let target = profile_file_path(&ctx.codex_home, name);
+    let legacy =
+        table.get("profiles").and_then(|p| p.as_table_like()).and_then(|p| p.get(name)).and_then(|t| t.as_table_like());
+    if let Some(legacy) = legacy {
+        if target.exists() {
+            return Vec::new();
+        }
+        let mut doc = toml_edit::DocumentMut::new();
+        for (key, item) in legacy.iter() {
+            doc.insert(key, item.clone());
+        }
+        let contents = format!(
+            "# Moved by bedrock-doctor from [profiles.{name}] in config.toml (Codex >= 0.134 profile file)\n{}",
+            doc.to_string().trim_start()
+        );
+        changes.push(Change::Create { file: target.clone(), contents });
+        changes.push(Change::Edit {
+            file: config.clone(),
+            edit: Edit::Remove { path: vec!["profiles".into(), name.into()] },
+        });
+    }
+    if selector.is_some() {
+        changes.push(Change::Edit { file: config, edit: Edit::Remove { path: vec!["profile".into()] } });
+    }
+    vec![Fix {
+        check: "config-profile",
+        title: format!("Move profile `{name}` into {}", target.display()),
+        safety: Safety::Unsafe,
+        requested: false,
+        changes,
+        note: Some(format!("start Codex with `codex --profile {name}` to use it")),
+    }]
 }

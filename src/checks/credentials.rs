@@ -22,6 +22,7 @@ pub const CHECK: Check = Check {
         doc: include_str!("../../checks/credentials.md"),
     },
     run: Runner::Live(run),
+    fixes: None,
 };
 
 /// Credentials that expire sooner than this get a warning: a Codex session outlives them.

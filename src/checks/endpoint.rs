@@ -18,6 +18,7 @@ pub const CHECK: Check = Check {
         doc: include_str!("../../checks/endpoint.md"),
     },
     run: Runner::Offline(run),
+    fixes: None,
 };
 
 /// Whether `host` is an AWS service endpoint (commercial, GovCloud or China partitions).

@@ -99,6 +99,9 @@ pub enum Runner {
     Live(fn(Arc<Context>, Arc<Live>) -> LiveFuture),
 }
 
+/// Proposes the typed edits that repair what a check finds.
+pub type FixFn = fn(&Context, &crate::fix::FixOptions) -> Vec<crate::fix::Fix>;
+
 /// A registered check.
 #[derive(Debug)]
 pub struct Check {
@@ -106,6 +109,8 @@ pub struct Check {
     pub meta: CheckMeta,
     /// What it does.
     pub run: Runner,
+    /// Its fixes, when it has any.
+    pub fixes: Option<FixFn>,
 }
 
 /// Every check, in run order.

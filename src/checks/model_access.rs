@@ -25,6 +25,7 @@ pub const CHECK: Check = Check {
         doc: include_str!("../../checks/model-access.md"),
     },
     run: Runner::Live(run),
+    fixes: None,
 };
 
 fn run(ctx: Arc<Context>, live: Arc<Live>) -> LiveFuture {

@@ -7,6 +7,7 @@ use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, closest};
 use crate::catalog::Feature;
 use crate::codex_errors;
 use crate::context::Context;
+use crate::fix::{Edit, Fix, FixOptions, locate_key};
 use crate::prediction::BedrockKind;
 use crate::report::{Finding, Outcome};
 
@@ -21,6 +22,7 @@ pub const CHECK: Check = Check {
         doc: include_str!("../../checks/model-id.md"),
     },
     run: Runner::Offline(run),
+    fixes: Some(fixes),
 };
 
 /// Cross-region inference profile prefixes of Bedrock Runtime.
@@ -161,6 +163,46 @@ fn run(ctx: &Context) -> Outcome {
         ),
     }
     out
+}
+
+/// The id the user meant, when it is certain: a Runtime-style, bare or misspelt id whose Mantle form is
+/// in this version's catalog.
+pub fn catalog_correction(ctx: &Context) -> Option<String> {
+    if ctx.prediction.bedrock != Some(BedrockKind::Mantle) || ctx.prediction.model_is_default {
+        return None;
+    }
+    let model = ctx.prediction.model.as_deref()?;
+    let catalog = ctx.rules.model_catalog();
+    if catalog.iter().any(|m| m == model) {
+        return None;
+    }
+    let mantle = mantle_form(model);
+    if mantle != model && catalog.contains(&mantle) {
+        return Some(mantle);
+    }
+    if ctx.rules.all_known_models().contains(&model) {
+        return None;
+    }
+    closest(model, catalog.iter().map(String::as_str), 3).map(str::to_owned)
+}
+
+/// `--model ID` sets the model (asked for); otherwise a certain correction is safe.
+fn fixes(ctx: &Context, options: &FixOptions) -> Vec<Fix> {
+    let Some((file, path)) = locate_key(ctx, &["model"]) else { return Vec::new() };
+    let set = |m: &str| Edit::Set { path: path.clone(), value: m.into() };
+    if let Some(model) = &options.model {
+        if ctx.prediction.model.as_deref() != Some(model.as_str()) || ctx.prediction.model_is_default {
+            return vec![
+                Fix::unsafe_edit("model-id", format!("Set `model = \"{model}\"`"), file.clone(), set(model))
+                    .requested(true),
+            ];
+        }
+        return Vec::new();
+    }
+    match catalog_correction(ctx) {
+        Some(m) => vec![Fix::safe("model-id", format!("Set `model = \"{m}\"`"), file.clone(), set(&m))],
+        None => Vec::new(),
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use super::{Check, CheckMeta, Fixable, Kind, Runner, closest, report_fatal};
 use crate::catalog::Feature;
 use crate::context::Context;
+use crate::fix::{Edit, Fix, FixOptions, locate_key};
 use crate::prediction::{MANTLE_PROVIDER, RUNTIME_PROVIDER};
 use crate::report::{Finding, Outcome};
 
@@ -18,6 +19,7 @@ pub const CHECK: Check = Check {
         doc: include_str!("../../checks/model-provider.md"),
     },
     run: Runner::Offline(run),
+    fixes: Some(fixes),
 };
 
 fn run(ctx: &Context) -> Outcome {
@@ -53,4 +55,33 @@ fn run(ctx: &Context) -> Outcome {
         out.push(Finding::fail(what).fix(remedy).at(location));
     }
     out
+}
+
+/// A misspelt id that names no provider becomes `amazon-bedrock` (safe: Codex cannot start with it).
+/// Setting an unset provider, or replacing a custom provider, changes where requests go (unsafe).
+fn fixes(ctx: &Context, _options: &FixOptions) -> Vec<Fix> {
+    if ctx.prediction.bedrock.is_some() {
+        return Vec::new();
+    }
+    let Some((file, path)) = locate_key(ctx, &["model_provider"]) else { return Vec::new() };
+    let set = |id: &str| Edit::Set { path: path.clone(), value: id.into() };
+    let title = |id: &str| format!("Set `model_provider = \"{id}\"`");
+    let Some(provider) = ctx.prediction.provider.as_deref() else {
+        return vec![
+            Fix::unsafe_edit("model-provider", title(MANTLE_PROVIDER), file.clone(), set(MANTLE_PROVIDER))
+                .note("Codex will send requests to Amazon Bedrock instead of OpenAI"),
+        ];
+    };
+    let mut candidates = vec![MANTLE_PROVIDER];
+    if ctx.rules.has(Feature::RuntimeProvider) {
+        candidates.push(RUNTIME_PROVIDER);
+    }
+    let Some(target) = closest(provider, candidates.iter().copied(), 4)
+        .or_else(|| provider.to_ascii_lowercase().contains("bedrock").then_some(MANTLE_PROVIDER))
+    else {
+        return Vec::new();
+    };
+    let custom = ctx.config.get(&["model_providers", provider]).is_some();
+    let fix = if custom { Fix::unsafe_edit } else { Fix::safe };
+    vec![fix("model-provider", title(target), file.clone(), set(target))]
 }

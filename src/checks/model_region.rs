@@ -17,6 +17,7 @@ pub const CHECK: Check = Check {
         doc: include_str!("../../checks/model-region.md"),
     },
     run: Runner::Offline(run),
+    fixes: None,
 };
 
 fn run(ctx: &Context) -> Outcome {

@@ -3,6 +3,8 @@
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, quoted, report_fatal};
 use crate::context::Context;
+use crate::fix::{Edit, Fix, FixOptions, locate_key};
+use crate::prediction::provider_path;
 use crate::prediction::{MANTLE_PROVIDER, RUNTIME_PROVIDER, forbidden_provider_keys};
 use crate::report::{Finding, Outcome};
 
@@ -17,6 +19,7 @@ pub const CHECK: Check = Check {
         doc: include_str!("../../checks/provider-overrides.md"),
     },
     run: Runner::Offline(run),
+    fixes: Some(fixes),
 };
 
 fn run(ctx: &Context) -> Outcome {
@@ -45,6 +48,32 @@ fn run(ctx: &Context) -> Outcome {
     }
     if out.findings.is_empty() && bedrock(ctx).is_err() {
         out.summary = format!("no built-in Bedrock provider table overrides ({})", out.summary);
+    }
+    out
+}
+
+/// Fields Codex refuses on the built-in provider are removed (safe: Codex cannot start with them, and the
+/// built-in provider already has its URL and auth).
+fn fixes(ctx: &Context, _options: &FixOptions) -> Vec<Fix> {
+    let mut out = Vec::new();
+    for id in [MANTLE_PROVIDER, RUNTIME_PROVIDER] {
+        for (key, _) in forbidden_provider_keys(ctx, id) {
+            let logical = provider_path(id, &[key.as_str()]);
+            if let Some((file, path)) = locate_key(ctx, &logical) {
+                out.push(
+                    Fix::safe(
+                        "provider-overrides",
+                        format!("Remove `{}`", logical.join(".")),
+                        file,
+                        Edit::Remove { path },
+                    )
+                    .note(format!(
+                        "Codex {} does not allow changing `{key}` on the built-in provider",
+                        ctx.rules.version
+                    )),
+                );
+            }
+        }
     }
     out
 }

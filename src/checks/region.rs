@@ -6,6 +6,7 @@ use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, closest, quoted, r
 use crate::catalog::Feature;
 use crate::context::Context;
 use crate::env_vars::{AWS_DEFAULT_REGION, AWS_REGION};
+use crate::fix::{Edit, Fix, FixOptions, locate_key};
 use crate::prediction::{BedrockKind, MANTLE_PROVIDER, provider_path};
 use crate::report::{Finding, Outcome};
 
@@ -20,6 +21,7 @@ pub const CHECK: Check = Check {
         doc: include_str!("../../checks/region.md"),
     },
     run: Runner::Offline(run),
+    fixes: Some(fixes),
 };
 
 fn run(ctx: &Context) -> Outcome {
@@ -87,4 +89,48 @@ fn run(ctx: &Context) -> Outcome {
         }
     }
     out
+}
+
+/// `--region R` pins the region (asked for). With `--unsafe`: an unsupported region becomes the closest
+/// supported one, and a region that resolves from the environment or the AWS profile is pinned in
+/// config.toml, where the desktop app and VS Code also read it.
+fn fixes(ctx: &Context, options: &FixOptions) -> Vec<Fix> {
+    let Ok(kind) = bedrock(ctx) else { return Vec::new() };
+    let logical = provider_path(kind.id(), &["aws", "region"]);
+    let Some((file, path)) = locate_key(ctx, &logical) else { return Vec::new() };
+    let set = |r: &str| Edit::Set { path: path.clone(), value: r.into() };
+    let title = |r: &str| format!("Set `{} = \"{r}\"`", logical.join("."));
+    let allowed = ctx.rules.mantle_regions();
+    if let Some(region) = &options.region {
+        let mut fix = Fix::unsafe_edit("region", title(region), file.clone(), set(region)).requested(true);
+        if kind == BedrockKind::Mantle && !allowed.contains(region) {
+            fix = fix.note(format!("Codex {} does not support `{region}`: it will refuse to send", ctx.rules.version));
+        }
+        return vec![fix];
+    }
+    let Some(resolved) = &ctx.prediction.region else { return Vec::new() };
+    if ctx.prediction.fatal_for("region").next().is_some() {
+        let value = resolved.value.trim();
+        let fixed = allowed
+            .iter()
+            .find(|a| a.eq_ignore_ascii_case(value))
+            .map(String::as_str)
+            .or_else(|| closest(value, allowed.iter().map(String::as_str), 3));
+        return match fixed {
+            Some(r) => vec![Fix::unsafe_edit("region", title(r), file.clone(), set(r)).note(format!(
+                "`{value}` is not supported by Codex {}; `{r}` is the closest supported region",
+                ctx.rules.version
+            ))],
+            None => Vec::new(),
+        };
+    }
+    let pinnable = resolved.source != "config" && resolved.source != "managed-api-key" && resolved.source != "fixed";
+    if pinnable && ctx.prediction.base_url.is_none() {
+        let value = resolved.value.trim();
+        return vec![
+            Fix::unsafe_edit("region", title(value), file.clone(), set(value))
+                .note(format!("pinned from {}, which the desktop app and editors may not see", resolved.source)),
+        ];
+    }
+    Vec::new()
 }

@@ -24,6 +24,7 @@ pub const CHECK: Check = Check {
         doc: include_str!("../../checks/responses-probe.md"),
     },
     run: Runner::Live(run),
+    fixes: None,
 };
 
 fn run(ctx: Arc<Context>, live: Arc<Live>) -> LiveFuture {

@@ -19,6 +19,7 @@ pub const CHECK: Check = Check {
         doc: include_str!("../../checks/secrets-in-config.md"),
     },
     run: Runner::Offline(run),
+    fixes: None,
 };
 
 fn run(ctx: &Context) -> Outcome {

@@ -22,6 +22,7 @@ pub const CHECK: Check = Check {
         doc: include_str!("../../checks/sts-identity.md"),
     },
     run: Runner::Live(run),
+    fixes: None,
 };
 
 fn run(ctx: Arc<Context>, live: Arc<Live>) -> LiveFuture {

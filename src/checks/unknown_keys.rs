@@ -7,6 +7,7 @@ use crate::catalog::Feature;
 use crate::codex_errors;
 use crate::context::Context;
 use crate::context::codex_config::Found;
+use crate::fix::{Edit, Fix, FixOptions, locate_key};
 use crate::prediction::{MANTLE_PROVIDER, PROVIDER_FIELDS, RUNTIME_PROVIDER, provider_path};
 use crate::report::{Finding, Outcome};
 
@@ -21,6 +22,7 @@ pub const CHECK: Check = Check {
         doc: include_str!("../../checks/unknown-keys.md"),
     },
     run: Runner::Offline(run),
+    fixes: Some(fixes),
 };
 
 /// Top-level keys a Bedrock setup depends on; a near-miss of one of these does nothing.
@@ -114,6 +116,30 @@ fn run(ctx: &Context) -> Outcome {
                     .fix(format!("Rename the table to [model_providers.{selected}]"))
                     .at(ctx.config.location(&found)),
                 );
+            }
+        }
+    }
+    out
+}
+
+/// Keys Codex ignores in the `.aws` table, which do nothing (safe to remove).
+const IGNORED_AWS_KEYS: &[&str] = &["wire_api", "regions", "additional_regions"];
+
+fn fixes(ctx: &Context, _options: &FixOptions) -> Vec<Fix> {
+    let mut out = Vec::new();
+    for id in [MANTLE_PROVIDER, RUNTIME_PROVIDER] {
+        for key in IGNORED_AWS_KEYS {
+            let logical = provider_path(id, &["aws", key]);
+            if ctx.config.get(&logical).is_none() {
+                continue;
+            }
+            if let Some((file, path)) = locate_key(ctx, &logical) {
+                out.push(Fix::safe(
+                    "unknown-keys",
+                    format!("Remove `{}` (Codex ignores it)", logical.join(".")),
+                    file,
+                    Edit::Remove { path },
+                ));
             }
         }
     }

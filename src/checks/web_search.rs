@@ -4,6 +4,7 @@
 use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, quoted, report_fatal};
 use crate::catalog::Feature;
 use crate::context::Context;
+use crate::fix::{Edit, Fix, FixOptions, locate_key};
 use crate::prediction::{BedrockKind, web_search_values};
 use crate::report::{Finding, Outcome};
 
@@ -18,6 +19,7 @@ pub const CHECK: Check = Check {
         doc: include_str!("../../checks/web-search.md"),
     },
     run: Runner::Offline(run),
+    fixes: Some(fixes),
 };
 
 fn run(ctx: &Context) -> Outcome {
@@ -60,4 +62,25 @@ fn run(ctx: &Context) -> Outcome {
         )));
     }
     out
+}
+
+/// An invalid value is removed (Codex cannot start with it); on 0.123–0.125, which send the tool to
+/// Mantle, `web_search = "disabled"` is set (both safe).
+fn fixes(ctx: &Context, _options: &FixOptions) -> Vec<Fix> {
+    let Some((file, path)) = locate_key(ctx, &["web_search"]) else { return Vec::new() };
+    if ctx.prediction.fatal_for("web-search").next().is_some() {
+        return vec![Fix::safe("web-search", "Remove the invalid `web_search` value", file, Edit::Remove { path })];
+    }
+    let needs_disabled = bedrock(ctx).is_ok_and(|k| k == BedrockKind::Mantle)
+        && !ctx.rules.has(Feature::OpenaiV1Path)
+        && ctx.config.get_str(&["web_search"]).ok().flatten().map(|(v, _)| v) != Some("disabled");
+    if needs_disabled {
+        return vec![Fix::safe(
+            "web-search",
+            "Set `web_search = \"disabled\"`",
+            file,
+            Edit::Set { path, value: "disabled".into() },
+        )];
+    }
+    Vec::new()
 }

@@ -3,6 +3,7 @@
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner, report_fatal};
 use crate::context::Context;
+use crate::fix::{Edit, Fix, FixOptions, locate_key};
 use crate::prediction::{MANTLE_PROVIDER, RUNTIME_PROVIDER, provider_path};
 use crate::report::{Finding, Outcome};
 
@@ -17,6 +18,7 @@ pub const CHECK: Check = Check {
         doc: include_str!("../../checks/wire-api.md"),
     },
     run: Runner::Offline(run),
+    fixes: Some(fixes),
 };
 
 fn run(ctx: &Context) -> Outcome {
@@ -38,5 +40,27 @@ fn run(ctx: &Context) -> Outcome {
         &mut out,
         "Delete the `wire_api` line; Bedrock only speaks the Responses API and it is the default",
     );
+    out
+}
+
+/// A provider-level `wire_api` other than `responses` stops Codex; removing it restores the default,
+/// the only value Bedrock accepts (safe).
+fn fixes(ctx: &Context, _options: &FixOptions) -> Vec<Fix> {
+    let mut out = Vec::new();
+    for id in [MANTLE_PROVIDER, RUNTIME_PROVIDER] {
+        let logical = provider_path(id, &["wire_api"]);
+        let Some(found) = ctx.config.get(&logical) else { continue };
+        if found.as_str() == Some("responses") {
+            continue;
+        }
+        if let Some((file, path)) = locate_key(ctx, &logical) {
+            out.push(Fix::safe(
+                "wire-api",
+                format!("Remove `{}` (only `responses` exists, and it is the default)", logical.join(".")),
+                file,
+                Edit::Remove { path },
+            ));
+        }
+    }
     out
 }

@@ -1,0 +1,230 @@
+//! Editing a TOML document in place without losing what the user wrote: comments, spacing, key order,
+//! quoting, dotted keys and inline tables, line endings and a byte-order mark.
+//!
+//! toml_edit keeps formatting for untouched items, with three pitfalls measured in
+//! shared/reference/stack.md §5 and here: assigning a value drops its decor (the trailing comment),
+//! missing tables created by indexing come out inline, and output always uses `\n` and no BOM.
+//! Removing a key also removes the comment lines above it and its trailing comment, so those are moved
+//! to the next item instead.
+
+use toml_edit::{DocumentMut, Item, Table, TableLike, Value};
+
+/// One typed edit of a TOML file.
+#[derive(Clone, Debug)]
+pub enum Edit {
+    /// Set the value at a key path, creating missing tables.
+    Set {
+        /// Key path from the document root.
+        path: Vec<String>,
+        /// The new value.
+        value: Value,
+    },
+    /// Remove the key at a path (its comments are kept).
+    Remove {
+        /// Key path from the document root.
+        path: Vec<String>,
+    },
+}
+
+impl Edit {
+    /// The key path.
+    pub fn path(&self) -> &[String] {
+        match self {
+            Edit::Set { path, .. } | Edit::Remove { path } => path,
+        }
+    }
+}
+
+/// How a file's text is framed, restored after editing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Framing {
+    /// Starts with a UTF-8 byte-order mark.
+    pub bom: bool,
+    /// Uses `\r\n` line endings (the majority of its line breaks).
+    pub crlf: bool,
+}
+
+impl Framing {
+    /// Detects the framing of `text`.
+    pub fn of(text: &str) -> Framing {
+        let crlf = text.matches("\r\n").count();
+        let lf = text.matches('\n').count();
+        Framing { bom: text.starts_with('\u{feff}'), crlf: crlf > 0 && crlf * 2 >= lf }
+    }
+
+    /// Re-applies the framing to toml_edit's output.
+    pub fn apply(self, text: &str) -> String {
+        let mut out = if self.crlf { text.replace("\r\n", "\n").replace('\n', "\r\n") } else { text.to_owned() };
+        if self.bom && !out.starts_with('\u{feff}') {
+            out.insert(0, '\u{feff}');
+        }
+        out
+    }
+}
+
+/// Applies `edits` to `text`. `Err` when the text does not parse or an edit meets a non-table.
+pub fn apply(text: &str, edits: &[Edit]) -> Result<String, String> {
+    let framing = Framing::of(text);
+    let mut doc: DocumentMut =
+        text.trim_start_matches('\u{feff}').parse().map_err(|e: toml_edit::TomlError| e.to_string())?;
+    for edit in edits {
+        match edit {
+            Edit::Set { path, value } => set(&mut doc, path, value.clone())?,
+            Edit::Remove { path } => remove(&mut doc, path),
+        }
+    }
+    Ok(framing.apply(&doc.to_string()))
+}
+
+fn set(doc: &mut DocumentMut, path: &[String], value: Value) -> Result<(), String> {
+    let (last, parents) = path.split_last().ok_or("empty key path")?;
+    let mut table: &mut dyn TableLike = doc.as_table_mut();
+    let mut inline = false;
+    for key in parents {
+        if table.get(key).is_none() {
+            // A new table under an inline table must be inline; elsewhere an implicit standard table,
+            // so no empty `[a]` / `[a.b]` headers appear above the one that holds the value.
+            let fresh = if inline {
+                Item::Value(Value::InlineTable(Default::default()))
+            } else {
+                let mut t = Table::new();
+                t.set_implicit(true);
+                Item::Table(t)
+            };
+            table.insert(key, fresh);
+        }
+        let item = table.get_mut(key).ok_or_else(|| format!("`{}` is not a table", path.join(".")))?;
+        inline = inline || item.is_inline_table();
+        table = item.as_table_like_mut().ok_or_else(|| format!("`{}` is not a table", path.join(".")))?;
+    }
+    match table.get_mut(last) {
+        Some(item) if item.is_value() => {
+            let mut value = value;
+            if let Some(old) = item.as_value() {
+                // Keep the spacing and the trailing comment of the value being replaced.
+                *value.decor_mut() = old.decor().clone();
+            }
+            *item = Item::Value(value);
+        }
+        Some(_) => return Err(format!("`{}` is a table, not a value", path.join("."))),
+        None => {
+            table.insert(last, Item::Value(value));
+        }
+    }
+    Ok(())
+}
+
+/// What a removed key carried that must survive: its comment lines and its trailing comment.
+fn comments_of(key: &toml_edit::Key, item: &Item) -> String {
+    let prefix = key.leaf_decor().prefix().and_then(|p| p.as_str()).unwrap_or("").to_owned();
+    let mut kept: String =
+        prefix.lines().filter(|l| l.trim_start().starts_with('#')).map(|l| format!("{l}\n")).collect();
+    if let Some(suffix) = item.as_value().and_then(|v| v.decor().suffix()).and_then(|s| s.as_str())
+        && let Some(comment) = suffix.find('#').map(|i| &suffix[i..])
+    {
+        kept.push_str(comment.trim_end());
+        kept.push('\n');
+    }
+    kept
+}
+
+fn remove(doc: &mut DocumentMut, path: &[String]) {
+    let Some((last, parents)) = path.split_last() else { return };
+    let mut table: &mut dyn TableLike = doc.as_table_mut();
+    for key in parents {
+        let Some(next) = table.get_mut(key).and_then(Item::as_table_like_mut) else { return };
+        table = next;
+    }
+    let Some((key, item)) = table.get_key_value(last) else { return };
+    let comments = comments_of(key, item);
+    let next_key = table.iter().map(|(k, _)| k.to_owned()).skip_while(|k| k != last).nth(1);
+    table.remove(last);
+    if comments.is_empty() {
+        return;
+    }
+    match next_key.and_then(|k| table.key_mut(&k)) {
+        Some(mut next) => {
+            let decor = next.leaf_decor_mut();
+            let old = decor.prefix().and_then(|p| p.as_str()).unwrap_or("").to_owned();
+            decor.set_prefix(format!("{comments}{old}"));
+        }
+        None => {
+            // The last key of its table: its comments go to the end of the document, the one place
+            // toml_edit renders text after every table.
+            let trailing = doc.trailing().as_str().unwrap_or("").to_owned();
+            let sep = if trailing.is_empty() || trailing.ends_with('\n') { "" } else { "\n" };
+            doc.set_trailing(format!("{trailing}{sep}{comments}"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set_edit(path: &str, v: &str) -> Edit {
+        Edit::Set { path: path.split('.').map(str::to_owned).collect(), value: Value::from(v) }
+    }
+
+    fn remove_edit(path: &str) -> Edit {
+        Edit::Remove { path: path.split('.').map(str::to_owned).collect() }
+    }
+
+    #[test]
+    fn set_keeps_trailing_comment_and_creates_a_section() {
+        let text = "# top\nmodel = \"gpt-5\"   # mine\n\n[tui]\nx = 1\n";
+        let out = apply(
+            text,
+            &[set_edit("model", "openai.gpt-5.5"), set_edit("model_providers.amazon-bedrock.aws.region", "us-east-1")],
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            "# top\nmodel = \"openai.gpt-5.5\"   # mine\n\n[tui]\nx = 1\n\n[model_providers.amazon-bedrock.aws]\nregion = \"us-east-1\"\n"
+        );
+    }
+
+    #[test]
+    fn dotted_and_inline_forms_are_edited_in_their_own_form() {
+        let dotted = apply(
+            "model_providers.amazon-bedrock.aws.region = \"us-west-1\"\n",
+            &[set_edit("model_providers.amazon-bedrock.aws.region", "us-west-2")],
+        )
+        .unwrap();
+        assert_eq!(dotted, "model_providers.amazon-bedrock.aws.region = \"us-west-2\"\n");
+        let inline = apply(
+            "[model_providers]\namazon-bedrock = { aws = { region = \"us-west-1\" } }\n",
+            &[set_edit("model_providers.amazon-bedrock.aws.region", "us-west-2")],
+        )
+        .unwrap();
+        assert_eq!(inline, "[model_providers]\namazon-bedrock = { aws = { region = \"us-west-2\" } }\n");
+        let quoted = apply(
+            "[model_providers.\"amazon-bedrock\".aws]\nregion = \"x\"\n",
+            &[set_edit("model_providers.amazon-bedrock.aws.profile", "dev")],
+        )
+        .unwrap();
+        assert_eq!(quoted, "[model_providers.\"amazon-bedrock\".aws]\nregion = \"x\"\nprofile = \"dev\"\n");
+    }
+
+    #[test]
+    fn remove_moves_comments_to_the_next_key_or_the_end() {
+        let text = "[model_providers.amazon-bedrock]\n# why\nname = \"Amazon Bedrock\" # built-in name\nbase_url = \"x\"\n\n[tui]\nn = 1\n";
+        let out = apply(text, &[remove_edit("model_providers.amazon-bedrock.name")]).unwrap();
+        assert_eq!(out, "[model_providers.amazon-bedrock]\n# why\n# built-in name\nbase_url = \"x\"\n\n[tui]\nn = 1\n");
+        let last = apply("[a]\n# keep me\nk = 1 # and me\n", &[remove_edit("a.k")]).unwrap();
+        assert!(last.contains("# keep me") && last.contains("# and me"), "{last}");
+    }
+
+    #[test]
+    fn crlf_and_bom_survive() {
+        let text = "\u{feff}# c\r\nmodel = \"a\"\r\n";
+        let out = apply(text, &[set_edit("model", "b")]).unwrap();
+        assert_eq!(out, "\u{feff}# c\r\nmodel = \"b\"\r\n");
+    }
+
+    #[test]
+    fn untouched_documents_round_trip() {
+        let text = "# c\n\nmodel = \"a\" # x\n[t]\n  indented = { a = 1 , b = 2 }\n";
+        assert_eq!(apply(text, &[]).unwrap(), text);
+    }
+}
