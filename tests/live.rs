@@ -1,0 +1,451 @@
+//! The live checks against real protocol peers on 127.0.0.1: the Mantle stand-in (tests/live/standin.py),
+//! which verifies every SigV4 signature independently with botocore and answers like AWS, and moto's STS.
+//! Peers come from `.venv` (tests/live/setup.sh). Without it these tests say SKIP, unless
+//! `BD_REQUIRE_LIVE_PEERS=1` (set by tests/run.sh when the install succeeded), which makes that a failure.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::TestEnv;
+use serde_json::Value;
+
+const AKID: &str = "AKIDEXAMPLE";
+const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+const BEARER: &str = "bedrock-api-key-R09PRFRPS0VOR09PRFRPS0VOR09PRFRPS0VO";
+
+fn venv_python() -> Option<PathBuf> {
+    let python = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python"));
+    if python.exists() {
+        return Some(python);
+    }
+    assert!(
+        std::env::var("BD_REQUIRE_LIVE_PEERS").is_err(),
+        "BD_REQUIRE_LIVE_PEERS is set but .venv is missing: run tests/live/setup.sh"
+    );
+    eprintln!("SKIP: .venv is missing (run tests/live/setup.sh); live tests need moto and botocore");
+    None
+}
+
+/// A running stand-in; it exits when its stdin closes (on drop).
+struct Standin {
+    child: Child,
+    ready: Value,
+}
+
+impl Standin {
+    fn start(extra: &[&str]) -> Option<Standin> {
+        let python = venv_python()?;
+        let mut args = vec![
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/live/standin.py").to_owned(),
+            "--credentials".into(),
+            format!("{AKID}:{SECRET}"),
+            "--credentials".into(),
+            format!("AKIDSESSION:{SECRET}:SESSIONTOKEN/with+chars="),
+            "--bearer".into(),
+            BEARER.into(),
+        ];
+        for model in ["openai.gpt-5.5", "openai.gpt-oss-120b-1:0"] {
+            args.extend(["--model".to_owned(), model.to_owned()]);
+        }
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        let mut child = Command::new(python)
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start standin.py");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("ready line");
+        let ready: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("bad ready line {line:?}: {e}"));
+        Some(Standin { child, ready })
+    }
+
+    fn url(&self, listener: &str) -> String {
+        self.ready[listener].as_str().unwrap().to_owned()
+    }
+
+    /// The stand-in's log of what it received.
+    fn requests(&self) -> Vec<Value> {
+        let body = http_get(&format!("{}/__requests", self.url("http")));
+        serde_json::from_str::<Value>(&body).ok().and_then(|v| v.as_array().cloned()).unwrap_or_default()
+    }
+}
+
+impl Drop for Standin {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn http_get(url: &str) -> String {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (authority, path) = rest.split_once('/').map_or((rest, "/"), |(a, p)| (a, p));
+    let mut stream = TcpStream::connect(authority).unwrap();
+    write!(stream, "GET /{} HTTP/1.0\r\nHost: {authority}\r\n\r\n", path.trim_start_matches('/')).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default()
+}
+
+/// moto's server on a free loopback port.
+struct Moto(Child, String);
+
+impl Moto {
+    fn start() -> Option<Moto> {
+        let python = venv_python()?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let server = python.with_file_name("moto_server");
+        let child = Command::new(server)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start moto_server");
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "moto did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(Moto(child, url))
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+const CONFIG: &str = "model_provider = \"amazon-bedrock\"\nmodel = \"openai.gpt-5.5\"\n\n[model_providers.amazon-bedrock.aws]\nregion = \"us-east-1\"\n";
+
+fn keys(env: TestEnv) -> TestEnv {
+    env.env("AWS_ACCESS_KEY_ID", AKID).env("AWS_SECRET_ACCESS_KEY", SECRET)
+}
+
+/// Points every AWS endpoint at the stand-in.
+fn at(env: TestEnv, standin: &Standin) -> TestEnv {
+    let http = standin.url("http");
+    env.env("AWS_ENDPOINT_URL", &http)
+        .env("AWS_ENDPOINT_URL_BEDROCK_MANTLE", &http)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+}
+
+fn live_json(env: &TestEnv, version: &str, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "check",
+        "--format",
+        "json",
+        "--codex-version",
+        version,
+        "--timeout",
+        "3",
+        "--select",
+        "credentials,sts-identity,model-access,responses-probe",
+    ];
+    args.extend_from_slice(extra);
+    let run = env.run(&args);
+    assert!(run.code == 0 || run.code == 1, "exit {}: {}", run.code, run.stderr);
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
+}
+
+fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap()
+}
+
+fn kind(report: &Value, id: &str) -> String {
+    check(report, id)["details"]["kind"].as_str().unwrap_or("").to_owned()
+}
+
+#[test]
+fn sigv4_probe_is_verified_by_botocore_with_codex_headers_per_version() {
+    let Some(standin) = Standin::start(&[]) else { return };
+    let env = at(keys(TestEnv::new().config(CONFIG)), &standin);
+    let report = live_json(&env, "0.169.0", &[]);
+    assert_eq!(check(&report, "credentials")["status"], "pass");
+    assert_eq!(check(&report, "sts-identity")["details"]["account"], "123456789012");
+    assert_eq!(
+        check(&report, "model-access")["details"]["listed"],
+        serde_json::json!(["openai.gpt-5.5", "openai.gpt-oss-120b-1:0"])
+    );
+    assert_eq!(kind(&report, "responses-probe"), "ok");
+    let probe =
+        standin.requests().into_iter().rev().find(|r| r["path"] == "/openai/v1/responses").expect("the probe arrived");
+    let signed = probe["auth"]["signed_headers"]
+        .as_str()
+        .or_else(|| probe["signed_headers"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        check(&report, "responses-probe")["details"]["signed_headers"],
+        "accept;content-type;host;session-id;thread-id;x-amz-date;x-amzn-mantle-client-agent;x-client-request-id;x-codex-beta-features;x-codex-turn-metadata;x-codex-window-id"
+    );
+    assert!(signed.is_empty() || signed.contains("x-amzn-mantle-client-agent"), "{probe}");
+    let old = live_json(&env, "0.128.0", &[]);
+    assert_eq!(kind(&old, "responses-probe"), "ok");
+    assert_eq!(
+        check(&old, "responses-probe")["details"]["signed_headers"],
+        "accept;content-type;host;x-amz-date;x-client-request-id;x-codex-beta-features;x-codex-turn-metadata;x-codex-window-id"
+    );
+}
+
+#[test]
+fn session_credentials_and_runtime_ids_verify() {
+    let Some(standin) = Standin::start(&[]) else { return };
+    let env = at(
+        TestEnv::new()
+            .config(&CONFIG.replace("openai.gpt-5.5", "openai.gpt-oss-120b-1:0"))
+            .env("AWS_ACCESS_KEY_ID", "AKIDSESSION")
+            .env("AWS_SECRET_ACCESS_KEY", SECRET)
+            .env("AWS_SESSION_TOKEN", "SESSIONTOKEN/with+chars="),
+        &standin,
+    );
+    let report = live_json(&env, "0.169.0", &[]);
+    assert_eq!(check(&report, "credentials")["details"]["temporary"], true);
+    assert_eq!(kind(&report, "responses-probe"), "ok");
+    assert_eq!(check(&report, "model-access")["status"], "info", "listed in its Runtime form");
+}
+
+#[test]
+fn a_tampered_signature_is_rejected_by_the_verifier() {
+    // The stand-in knows AKIDEXAMPLE with another secret than the one we sign with: botocore's
+    // signature differs, so the verifier must refuse it.
+    let Some(standin) = Standin::start(&[]) else { return };
+    let env = at(
+        TestEnv::new()
+            .config(CONFIG)
+            .env("AWS_ACCESS_KEY_ID", AKID)
+            .env("AWS_SECRET_ACCESS_KEY", "WRONGsecretWRONGsecretWRONGsecret0000000"),
+        &standin,
+    );
+    let report = live_json(&env, "0.169.0", &["--select", "responses-probe"]);
+    assert_eq!(kind(&report, "responses-probe"), "signature-mismatch");
+    let unknown = at(
+        TestEnv::new().config(CONFIG).env("AWS_ACCESS_KEY_ID", "AKIDUNKNOWN0").env("AWS_SECRET_ACCESS_KEY", SECRET),
+        &standin,
+    );
+    assert_eq!(kind(&live_json(&unknown, "0.169.0", &[]), "responses-probe"), "invalid-credentials");
+    assert_eq!(kind(&live_json(&unknown, "0.169.0", &[]), "sts-identity"), "invalid-credentials");
+}
+
+#[test]
+fn every_answer_is_classified_with_a_remedy() {
+    let Some(standin) = Standin::start(&[]) else { return };
+    let cases = [
+        ("probe.access-denied", "access-denied", "bedrock-mantle:CreateInference"),
+        ("probe.explicit-deny", "access-denied", "explicit deny"),
+        ("probe.expired-token", "expired-credentials", "expired"),
+        ("probe.validation", "validation", "web_search"),
+        ("probe.throttled", "throttled", "429"),
+        ("probe.server-error", "server-error", "500"),
+        ("openai.gpt-9-nope", "model-not-found", "not served"),
+        ("probe.clock-skew", "signature-expired", "clock"),
+    ];
+    for (model, expected, words) in cases {
+        let env = at(keys(TestEnv::new().config(&CONFIG.replace("openai.gpt-5.5", model))), &standin);
+        let report = live_json(&env, "0.169.0", &["--select", "responses-probe"]);
+        let probe = check(&report, "responses-probe");
+        assert_eq!(kind(&report, "responses-probe"), expected, "{model}: {probe}");
+        let text = probe.to_string();
+        assert!(text.contains(words), "{model}: {text}");
+        assert!(probe["remediation"].is_string(), "{model}: a remedy");
+    }
+    // The skewed Date header is noticed on its own too.
+    let env = at(keys(TestEnv::new().config(&CONFIG.replace("openai.gpt-5.5", "probe.clock-skew"))), &standin);
+    let findings =
+        check(&live_json(&env, "0.169.0", &["--select", "responses-probe"]), "responses-probe")["details"]["findings"]
+            .to_string();
+    assert!(findings.contains("local clock is"), "{findings}");
+}
+
+#[test]
+fn bearer_tokens_are_sent_as_codex_sends_them() {
+    let Some(standin) = Standin::start(&[]) else { return };
+    let env = at(TestEnv::new().config(CONFIG).env("AWS_BEARER_TOKEN_BEDROCK", &format!("  {BEARER}  ")), &standin);
+    let report = live_json(&env, "0.169.0", &[]);
+    assert_eq!(kind(&report, "responses-probe"), "ok", "trimmed like Codex trims it");
+    assert_eq!(check(&report, "credentials")["status"], "skip");
+    let bad = at(
+        TestEnv::new().config(CONFIG).env("AWS_BEARER_TOKEN_BEDROCK", "bedrock-api-key-Tk9UVEhFUklHSFRPTkU="),
+        &standin,
+    );
+    assert_eq!(check(&live_json(&bad, "0.169.0", &[]), "responses-probe")["status"], "fail");
+    let denied = at(
+        TestEnv::new()
+            .config(&CONFIG.replace("openai.gpt-5.5", "probe.bearer-denied"))
+            .env("AWS_BEARER_TOKEN_BEDROCK", BEARER),
+        &standin,
+    );
+    let text = check(&live_json(&denied, "0.169.0", &[]), "responses-probe").to_string();
+    assert!(text.contains("bedrock-mantle:CallWithBearerToken"), "{text}");
+}
+
+#[test]
+fn faults_are_bounded_and_named() {
+    let Some(standin) = Standin::start(&[]) else { return };
+    for (listener, expected) in [("blackhole", "timeout"), ("drip", "timeout"), ("reset", "network")] {
+        let env = keys(TestEnv::new().config(CONFIG)).env("AWS_ENDPOINT_URL_BEDROCK_MANTLE", &standin.url(listener));
+        let start = Instant::now();
+        let run = env.run(&[
+            "check",
+            "--format",
+            "json",
+            "--codex-version",
+            "0.169.0",
+            "--timeout",
+            "1",
+            "--select",
+            "responses-probe",
+        ]);
+        let elapsed = start.elapsed();
+        let report: Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(kind(&report, "responses-probe"), expected, "{listener}");
+        // --timeout 1 plus the 0.5 s the contract allows, plus process start-up.
+        assert!(elapsed < Duration::from_millis(2500), "{listener} took {elapsed:?}");
+    }
+    let tls = keys(TestEnv::new().config(CONFIG)).env("AWS_ENDPOINT_URL_BEDROCK_MANTLE", &standin.url("badtls"));
+    assert_eq!(kind(&live_json(&tls, "0.169.0", &["--select", "responses-probe"]), "responses-probe"), "tls");
+    // The trusted TLS listener works once its CA is trusted the way Codex is told about it.
+    let https = keys(TestEnv::new().config(CONFIG))
+        .env("AWS_ENDPOINT_URL_BEDROCK_MANTLE", &standin.url("https"))
+        .env("CODEX_CA_CERTIFICATE", &standin.url("ca"));
+    assert_eq!(kind(&live_json(&https, "0.169.0", &["--select", "responses-probe"]), "responses-probe"), "ok");
+}
+
+#[test]
+fn credentials_are_not_sent_to_a_non_aws_base_url() {
+    let Some(standin) = Standin::start(&[]) else { return };
+    let config =
+        format!("{CONFIG}\n[model_providers.amazon-bedrock]\nbase_url = \"https://gateway.example.com/openai/v1\"\n");
+    let env = keys(TestEnv::new().config(&config)).env("AWS_ENDPOINT_URL", &standin.url("http"));
+    let report = live_json(&env, "0.169.0", &["--select", "responses-probe"]);
+    let probe = check(&report, "responses-probe");
+    assert_eq!(probe["status"], "skip");
+    assert!(probe["summary"].as_str().unwrap().contains("not an AWS endpoint"));
+    assert!(standin.requests().iter().all(|r| r["path"] != "/openai/v1/responses"));
+}
+
+#[test]
+fn moto_sts_through_a_profile_with_static_keys() {
+    let Some(moto) = Moto::start() else { return };
+    let env = TestEnv::new()
+        .config(&CONFIG.replace("region = \"us-east-1\"", "region = \"us-east-1\"\nprofile = \"dev\""))
+        .aws_credentials(&format!("[dev]\naws_access_key_id = AKIDPROFILEKEY1\naws_secret_access_key = {SECRET}\n"))
+        .env("AWS_ENDPOINT_URL_STS", &moto.1)
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    let report = live_json(&env, "0.169.0", &["--select", "credentials,sts-identity"]);
+    assert_eq!(check(&report, "credentials")["details"]["access_key_id_last4"], "KEY1");
+    assert_eq!(check(&report, "sts-identity")["details"]["account"], "123456789012");
+}
+
+#[test]
+fn credential_sources_fail_with_their_real_cause() {
+    let Some(_) = venv_python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let ok = dir.path().join("ok.sh");
+    let bad = dir.path().join("bad.sh");
+    std::fs::write(
+        &ok,
+        format!(
+            "#!/bin/sh\necho '{{\"Version\":1,\"AccessKeyId\":\"AKIDPROCESS01\",\"SecretAccessKey\":\"{SECRET}\"}}'\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(&bad, "#!/bin/sh\necho 'token refresh failed: VPN down' >&2\nexit 1\n").unwrap();
+    #[cfg(unix)]
+    for p in [&ok, &bad] {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let aws_config = format!(
+        "[profile ok]\ncredential_process = {}\n[profile bad]\ncredential_process = {}\n\
+         [profile sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Dev\n\
+         [sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n",
+        ok.display(),
+        bad.display()
+    );
+    let with = |profile: &str| {
+        TestEnv::new()
+            .config(
+                &CONFIG.replace("region = \"us-east-1\"", &format!("region = \"us-east-1\"\nprofile = \"{profile}\"")),
+            )
+            .aws_config(&aws_config)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            // aws-config runs credential_process through `sh -c`, found on PATH.
+            .env("PATH", "/usr/bin:/bin")
+    };
+    let report = live_json(&with("ok"), "0.169.0", &["--select", "credentials"]);
+    assert_eq!(check(&report, "credentials")["details"]["access_key_id_last4"], "SS01");
+    let report = live_json(&with("bad"), "0.169.0", &["--select", "credentials"]);
+    let text = check(&report, "credentials").to_string();
+    assert!(text.contains("VPN down") && text.contains("exited with"), "{text}");
+    // SSO with an expired cached token (the cache file name is sha1 of the session name).
+    let expired = TestEnv::new()
+        .config(&CONFIG.replace("region = \"us-east-1\"", "region = \"us-east-1\"\nprofile = \"sso\""))
+        .aws_config(&aws_config)
+        .file(
+            &format!(".aws/sso/cache/{}.json", sha1_hex("corp")),
+            r#"{"accessToken":"expired-token","expiresAt":"2025-01-01T00:00:00Z","region":"us-east-1","startUrl":"https://example.awsapps.com/start"}"#,
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    let report = live_json(&expired, "0.169.0", &["--select", "credentials"]);
+    let c = check(&report, "credentials");
+    assert_eq!(c["status"], "fail");
+    assert!(c["summary"].as_str().unwrap().contains("SSO session of profile `sso` expired"), "{c}");
+    assert!(c["remediation"].as_str().unwrap().contains("aws sso login --profile sso"));
+    // A named profile that does not exist.
+    let missing = live_json(&with("nope"), "0.169.0", &["--select", "credentials"]);
+    assert_eq!(check(&missing, "credentials")["status"], "fail");
+}
+
+#[test]
+fn no_credentials_and_no_instance_metadata_conclude_quickly() {
+    let Some(standin) = Standin::start(&[]) else { return };
+    // Instance metadata black-holed (the usual off-EC2 case) rather than disabled.
+    let env = TestEnv::new().config(CONFIG).env("AWS_EC2_METADATA_SERVICE_ENDPOINT", &standin.url("blackhole"));
+    let start = Instant::now();
+    let report = live_json(&env, "0.169.0", &[]);
+    let elapsed = start.elapsed();
+    assert_eq!(check(&report, "credentials")["status"], "fail");
+    assert!(elapsed < Duration::from_millis(1500), "took {elapsed:?}");
+}
+
+#[test]
+fn canary_secrets_never_leak_from_live_output() {
+    let Some(standin) = Standin::start(&[]) else { return };
+    let secret = "CANARYSECRETliveLIVElive0123456789abcdefg";
+    let env = at(
+        TestEnv::new()
+            .config(&CONFIG.replace("openai.gpt-5.5", "probe.access-denied"))
+            .env("AWS_ACCESS_KEY_ID", AKID)
+            .env("AWS_SECRET_ACCESS_KEY", secret),
+        &standin,
+    );
+    for format in ["human", "json"] {
+        let run = env.run(&["check", "--format", format, "--codex-version", "0.169.0", "--timeout", "3", "-v"]);
+        assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret), "{format}");
+        assert!(!run.stdout.contains(&secret[secret.len() - 12..]));
+    }
+    let bearer_env = at(
+        TestEnv::new()
+            .config(CONFIG)
+            .env("AWS_BEARER_TOKEN_BEDROCK", "bedrock-api-key-Q0FOQVJZQkVBUkVSTElWRUxJVkVMSVZFTElWRQ=="),
+        &standin,
+    );
+    let run = bearer_env.run(&["check", "--format", "json", "--codex-version", "0.169.0", "--timeout", "3", "-v"]);
+    assert!(!run.stdout.contains("Q0FOQVJZQkVBUkVSTElWRUxJVkVMSVZFTElWRQ"));
+}
+
+fn sha1_hex(input: &str) -> String {
+    use sha1::Digest;
+    sha1::Sha1::digest(input.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
