@@ -143,6 +143,13 @@ impl Outcome {
     }
 }
 
+/// Whether `bedrock-doctor fix` can repair what a check found (the JSON report's `fix`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FixAvailable {
+    /// Plain `fix` applies it (otherwise it needs `--unsafe` or a flag value).
+    pub safe: bool,
+}
+
 /// One check's result in the report.
 #[derive(Clone, Debug)]
 pub struct CheckResult {
@@ -152,6 +159,8 @@ pub struct CheckResult {
     pub outcome: Outcome,
     /// How long it took.
     pub duration: Duration,
+    /// The fix for what it found, if there is one.
+    pub fix: Option<FixAvailable>,
 }
 
 impl CheckResult {

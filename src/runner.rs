@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::checks::{CHECKS, Check, Runner};
 use crate::context::Context;
 use crate::live::Live;
-use crate::report::{CheckResult, Finding, Outcome, Report};
+use crate::report::{CheckResult, Finding, FixAvailable, Outcome, Report};
 
 /// Which checks run (`--select`, `--ignore`).
 #[derive(Clone, Debug, Default)]
@@ -47,12 +47,14 @@ pub fn run(ctx: Arc<Context>, selection: &Selection, spinner: bool) -> Report {
             Runner::Offline(run) => {
                 let start = Instant::now();
                 let outcome = run(&ctx);
-                results[idx] = Some(CheckResult { meta: &check.meta, outcome, duration: start.elapsed() });
+                let duration = start.elapsed();
+                let fix = fix_available(check, &ctx);
+                results[idx] = Some(CheckResult { meta: &check.meta, outcome, duration, fix });
             }
             Runner::Live(run) if ctx.options.offline => {
                 let _ = run;
                 let outcome = Outcome::skip("not run: --offline");
-                results[idx] = Some(CheckResult { meta: &check.meta, outcome, duration: Duration::ZERO });
+                results[idx] = Some(CheckResult { meta: &check.meta, outcome, duration: Duration::ZERO, fix: None });
             }
             Runner::Live(run) => live.push((idx, *check, run)),
         }
@@ -63,6 +65,12 @@ pub fn run(ctx: Arc<Context>, selection: &Selection, spinner: bool) -> Report {
         }
     }
     Report { results: results.into_iter().flatten().collect() }
+}
+
+/// What `fix` would do for this check with no flags: nothing, safe edits, or only unsafe ones.
+fn fix_available(check: &Check, ctx: &Context) -> Option<FixAvailable> {
+    let fixes = (check.fixes?)(ctx, &crate::fix::FixOptions::default());
+    (!fixes.is_empty()).then(|| FixAvailable { safe: fixes.iter().all(|f| f.safety == crate::fix::Safety::Safe) })
 }
 
 type LiveRun = fn(Arc<Context>, Arc<Live>) -> crate::checks::LiveFuture;
@@ -79,7 +87,7 @@ fn run_live(
                 .into_iter()
                 .map(|(idx, check, _)| {
                     let outcome = Outcome::pass("").with(Finding::fail(format!("cannot start the async runtime: {e}")));
-                    (idx, CheckResult { meta: &check.meta, outcome, duration: Duration::ZERO })
+                    (idx, CheckResult { meta: &check.meta, outcome, duration: Duration::ZERO, fix: None })
                 })
                 .collect();
         }
@@ -111,7 +119,7 @@ fn run_live(
                 if let Ok(mut p) = pending.lock() {
                     p.remove(check.meta.id);
                 }
-                (idx, CheckResult { meta: &check.meta, outcome, duration: start.elapsed() })
+                (idx, CheckResult { meta: &check.meta, outcome, duration: start.elapsed(), fix: None })
             });
         }
         let mut done = Vec::new();

@@ -145,17 +145,28 @@ pub fn render(ctx: &Context, report: &Report, style: Style) -> String {
     let rows: Vec<_> = report
         .results
         .iter()
-        .flat_map(|r| r.outcome.findings.iter().map(move |f| (r.meta.id, f)))
+        .flat_map(|r| r.outcome.findings.iter().map(move |f| (r, f)))
         .filter(|(_, f)| f.status >= Status::Warn)
         .collect();
     if !rows.is_empty() {
         let _ = writeln!(out, "\n{}", paint.heading("Remediation"));
-        let id_width = rows.iter().map(|(id, _)| id.len()).max().unwrap_or(0);
-        for (id, finding) in rows {
+        let id_width = rows.iter().map(|(r, _)| r.meta.id.len()).max().unwrap_or(0);
+        for (result, finding) in rows {
+            let id = result.meta.id;
             let _ = writeln!(out, "  {} {:<id_width$}  {}", paint.status(finding.status), id, finding.message);
             if let Some(fix) = &finding.remediation {
                 let _ = writeln!(out, "    {:<id_width$}  {} {fix}", "", paint.arrow());
             }
+        }
+        let fixable: Vec<&str> =
+            report.results.iter().filter(|r| r.fix.is_some_and(|f| f.safe)).map(|r| r.meta.id).collect();
+        let unsafe_only: Vec<&str> =
+            report.results.iter().filter(|r| r.fix.is_some_and(|f| !f.safe)).map(|r| r.meta.id).collect();
+        if !fixable.is_empty() {
+            let _ = writeln!(out, "\n  `bedrock-doctor fix` repairs: {}", fixable.join(", "));
+        }
+        if !unsafe_only.is_empty() {
+            let _ = writeln!(out, "  `bedrock-doctor fix --unsafe` also changes: {}", unsafe_only.join(", "));
         }
     }
     let t = report.tally();

@@ -53,7 +53,7 @@ fn check(result: &CheckResult) -> Value {
         "summary": result.summary(),
         "details": details,
         "remediation": headline.and_then(|f| f.remediation.clone()),
-        "fix": Value::Null,
+        "fix": result.fix.map(|f| json!({"available": true, "safe": f.safe})),
         "location": location(&headline.and_then(|f| f.location.clone())),
         "duration_ms": result.duration.as_secs_f64() * 1000.0,
     })
