@@ -11,7 +11,8 @@ use semver::Version;
 use crate::checks::{CHECKS, Kind};
 use crate::context::{Context, Inputs, Options};
 use crate::env_vars::{CLICOLOR_FORCE, NO_COLOR};
-use crate::render::{self, Format, Style};
+use crate::redact::Redactor;
+use crate::render::{self, Format, Style, Target};
 use crate::report::Status;
 use crate::runner::{self, Selection};
 
@@ -92,6 +93,25 @@ enum Command {
     List,
     /// Repair config.toml (and .env permissions) in place: safe fixes, plus unsafe ones on request
     Fix(FixArgs),
+    /// Check config templates (files or directories) in CI, without the local environment
+    Lint(LintArgs),
+    /// Print the least-privilege IAM policy for the effective setup (model, region, auth method)
+    Iam,
+    /// Print shell completions (bash, zsh, fish, elvish, powershell), or `man` for the man page
+    Completions {
+        /// bash, zsh, fish, elvish, powershell or man
+        shell: String,
+    },
+}
+
+#[derive(Debug, Args)]
+struct LintArgs {
+    /// Files or directories (walked for *.toml and .env* files)
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// A team policy file (allowed_models, allowed_regions, require_region, min_codex_version, forbid_base_url)
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -170,6 +190,9 @@ pub fn main() -> i32 {
         Command::Explain { id } => explain(id),
         Command::Check => check(c),
         Command::Fix(args) => fix(c, args),
+        Command::Lint(args) => lint(c, args),
+        Command::Iam => iam(c),
+        Command::Completions { shell } => completions(shell),
     }
 }
 
@@ -183,6 +206,8 @@ fn options(c: &Common) -> Options {
         offline: c.offline,
         timeout: Duration::from_secs_f64(c.timeout),
         scan_apps: true,
+        config_path: None,
+        isolated: false,
     }
 }
 
@@ -310,6 +335,79 @@ fn fix(c: &Common, args: &FixArgs) -> i32 {
     report.exit_code(c.strict)
 }
 
+fn lint(c: &Common, args: &LintArgs) -> i32 {
+    use crate::lint::{self, LintOptions, Policy};
+    let selection = Selection { select: c.select.clone(), ignore: c.ignore.clone() };
+    let unknown: Vec<String> = selection.unknown_ids().into_iter().filter(|id| id != "policy").collect();
+    if !unknown.is_empty() {
+        return usage_error(&format!("unknown check id(s): {} (see `bedrock-doctor list`)", unknown.join(", ")));
+    }
+    let policy = match &args.policy {
+        Some(path) => match Policy::load(path) {
+            Ok(p) => Some(p),
+            Err(e) => return usage_error(&format!("policy {e}")),
+        },
+        None => None,
+    };
+    let newest = crate::catalog::catalog().meta.newest_known.clone();
+    let mut version = c.codex_version.clone().unwrap_or(newest);
+    if let Some(min) = policy.as_ref().and_then(|p| p.min_codex_version.clone()) {
+        version = version.max(min);
+    }
+    let files = match lint::discover(&args.paths, args.policy.as_deref()) {
+        Ok(files) => files,
+        Err(e) => return usage_error(&e),
+    };
+    let options = LintOptions { version: version.clone(), policy, selection };
+    let reports = lint::lint(&files, &options);
+    let redactor = Redactor::new(reports.iter().flat_map(|r| r.secrets.iter().cloned()));
+    let targets: Vec<Target<'_>> = reports.iter().map(|r| Target { file: &r.path, report: &r.report }).collect();
+    let text = match c.format {
+        Format::Human => {
+            render::human::render_lint(&targets, &version, c.ascii, use_color(c.color, &std::env::vars().collect()))
+        }
+        Format::Json => render::json::render_lint(&targets, &version),
+        Format::Sarif => render::sarif::render(&targets),
+        Format::Github => render::github::render(&targets),
+        Format::Junit => render::junit::render(&targets),
+    };
+    if let Err(code) = emit(&redactor.scrub(&text)) {
+        return code;
+    }
+
+    targets.iter().map(|t| t.report.exit_code(c.strict)).max().unwrap_or(0)
+}
+
+fn iam(c: &Common) -> i32 {
+    let mut opts = options(c);
+    opts.offline = true;
+    let ctx = Context::gather(Inputs::from_process(opts));
+    match crate::iam::policy(&ctx) {
+        Ok(policy) => emit(&(serde_json::to_string_pretty(&policy).unwrap_or_default() + "\n")).err().unwrap_or(0),
+        Err(why) => {
+            eprintln!("bedrock-doctor: {why}");
+            1
+        }
+    }
+}
+
+fn completions(shell: &str) -> i32 {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    let mut out = Vec::new();
+    if shell == "man" {
+        if let Err(e) = clap_mangen::Man::new(command).render(&mut out) {
+            return usage_error(&e.to_string());
+        }
+    } else {
+        let Ok(shell) = shell.parse::<clap_complete::Shell>() else {
+            return usage_error(&format!("unknown shell `{shell}` (bash, zsh, fish, elvish, powershell, man)"));
+        };
+        clap_complete::generate(shell, &mut command, "bedrock-doctor", &mut out);
+    }
+    emit(&String::from_utf8_lossy(&out)).err().unwrap_or(0)
+}
+
 /// Codex applies `$CODEX_HOME/.env` to its own environment before anything else runs (reference §5.5),
 /// and the AWS SDK, reqwest's proxy settings and the endpoint overrides all read the process
 /// environment. The live checks must see what Codex sees, so the doctor does the same, here: gathering
@@ -339,7 +437,8 @@ fn list(format: Format) -> i32 {
                 .collect();
             serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n"
         }
-        Format::Human => {
+        // The machine formats describe findings; a list of checks is a table or JSON.
+        Format::Human | Format::Sarif | Format::Github | Format::Junit => {
             let mut out = format!("{:<19} {:<12} {:<8} {:<10} {}\n", "ID", "GROUP", "KIND", "FIXABLE", "SUMMARY");
             for c in CHECKS {
                 let kind = if c.meta.kind == Kind::Live { "live" } else { "offline" };

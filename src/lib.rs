@@ -13,6 +13,8 @@ pub mod codex_errors;
 pub mod context;
 pub mod env_vars;
 pub mod fix;
+pub mod iam;
+pub mod lint;
 pub mod live;
 pub mod prediction;
 pub mod redact;

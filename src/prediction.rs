@@ -257,6 +257,8 @@ impl Prediction {
         let region = resolve_region(ctx, kind, &auth, p.base_url.is_some());
         match region {
             Ok(region) => p.region = region,
+            // A template that leaves the region to each user's environment is not broken by itself.
+            Err(_) if ctx.options.isolated => {}
             Err(fatal) => p.fatal.push(fatal),
         }
         if let Some(region) = &p.region {
@@ -271,7 +273,7 @@ impl Prediction {
                 });
             }
         }
-        if let Some(fatal) = credential_failure(ctx, &auth) {
+        if let Some(fatal) = credential_failure(ctx, &auth).filter(|_| !ctx.options.isolated) {
             p.fatal.push(fatal);
         }
         if p.fatal.is_empty() {

@@ -50,6 +50,11 @@ impl Redactor {
 
     /// Collects every secret the context holds.
     pub fn from_context(ctx: &Context) -> Redactor {
+        Redactor::new(Redactor::secrets_of(ctx))
+    }
+
+    /// Every secret value the context holds.
+    pub fn secrets_of(ctx: &Context) -> Vec<String> {
         let mut found: Vec<String> = Vec::new();
         for var in SECRET_VARS {
             found.extend(ctx.process_env.get(*var).cloned());
@@ -72,7 +77,7 @@ impl Redactor {
                 found.extend(crate::secrets::scan(text).into_iter().map(|hit| hit.value));
             }
         }
-        Redactor::new(found)
+        found
     }
 
     /// Adds more secrets (e.g. credentials resolved by a live check).
@@ -109,27 +114,34 @@ fn is_key_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '-' | '_')
 }
 
-/// Masks any `bedrock-api-key-…` or `ABSK…` token that was not known in advance.
+/// Masks any `bedrock-api-key-…` or `ABSK…` token that was not known in advance. One pass over the
+/// text per prefix (the output of `lint` over thousands of files is tens of megabytes).
 fn mask_key_shapes(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some((pos, prefix)) = SHOWN_PREFIXES.iter().filter_map(|p| rest.find(p).map(|i| (i, *p))).min() {
-        let start_ok = rest[..pos].chars().next_back().is_none_or(|c| !c.is_ascii_alphanumeric());
-        let token_len = rest[pos..].find(|c: char| !is_key_char(c)).unwrap_or(rest.len() - pos);
-        let token = &rest[pos..pos + token_len];
-        out.push_str(&rest[..pos]);
-        if start_ok && token.len() >= prefix.len() + 20 && !token.contains('…') {
-            out.push_str(&mask(token));
-        } else {
-            out.push_str(token);
-        }
-        rest = &rest[pos + token_len..];
-        if token_len == 0 {
-            // Cannot happen (a prefix is non-empty), but never loop forever on user text.
-            break;
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for prefix in SHOWN_PREFIXES {
+        for (start, _) in text.match_indices(prefix) {
+            let boundary = text[..start].chars().next_back().is_none_or(|c| !c.is_ascii_alphanumeric());
+            let len = text[start..].find(|c: char| !is_key_char(c)).unwrap_or(text.len() - start);
+            if boundary && len >= prefix.len() + 20 && !text[start..start + len].contains('…') {
+                spans.push((start, start + len));
+            }
         }
     }
-    out.push_str(rest);
+    if spans.is_empty() {
+        return text.to_owned();
+    }
+    spans.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (start, end) in spans {
+        if start < at {
+            continue;
+        }
+        out.push_str(&text[at..start]);
+        out.push_str(&mask(&text[start..end]));
+        at = end;
+    }
+    out.push_str(&text[at..]);
     out
 }
 

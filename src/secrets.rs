@@ -77,20 +77,19 @@ pub fn scan(text: &str) -> Vec<SecretHit> {
             hits.push(SecretHit { kind, value: value.to_owned(), offset });
         }
     };
-    // Shapes anywhere.
-    let mut i = 0;
-    while i < text.len() {
-        let Some(c) = text[i..].chars().next() else { break };
-        if !token_char(c) {
-            i += c.len_utf8();
-            continue;
+    // Shapes anywhere, starting at a word boundary (`KEY=ABSK…` holds a key after the `=`).
+    for prefix in ["bedrock-api-key-", "ABSK", "AKIA", "ASIA"] {
+        for (start, _) in text.match_indices(prefix) {
+            let boundary = text[..start].chars().next_back().is_none_or(|c| !c.is_ascii_alphanumeric());
+            if !boundary {
+                continue;
+            }
+            let len = text[start..].find(|c: char| !token_char(c)).unwrap_or(text.len() - start);
+            let token = &text[start..start + len];
+            if let Some(kind) = shape_kind(token) {
+                push(kind, token, start);
+            }
         }
-        let len = text[i..].find(|c: char| !token_char(c)).unwrap_or(text.len() - i);
-        let token = &text[i..i + len];
-        if let Some(kind) = shape_kind(token) {
-            push(kind, token, i);
-        }
-        i += len.max(1);
     }
     // `name = "value"` / `NAME=value` pairs whose name says secret.
     let mut offset = 0;
@@ -112,6 +111,9 @@ pub fn scan(text: &str) -> Vec<SecretHit> {
         offset += line.len();
     }
     hits.sort_by_key(|h| h.offset);
+    // A name-based hit on the same value as a shape hit is the same secret, known better by its shape.
+    let shaped: Vec<String> = hits.iter().filter(|h| h.kind != SecretKind::Token).map(|h| h.value.clone()).collect();
+    hits.retain(|h| h.kind != SecretKind::Token || !shaped.iter().any(|s| h.value.contains(s.as_str())));
     hits
 }
 

@@ -46,16 +46,60 @@ pub fn host_region(host: &str) -> Option<&str> {
     parts.next()
 }
 
+/// Custom providers whose `env_key` hands them the Bedrock API key, and a host that is not AWS: every
+/// user of such a config sends their key there.
+fn bearer_key_leaks(ctx: &Context) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (id, _) in ctx.config.keys(&["model_providers"]) {
+        if id.starts_with("amazon-bedrock") {
+            continue;
+        }
+        let key = ctx.config.get_str(&["model_providers", &id, "env_key"]).ok().flatten();
+        let Some((env_key, found)) = key else { continue };
+        if env_key != crate::env_vars::AWS_BEARER_TOKEN_BEDROCK {
+            continue;
+        }
+        let base = ctx.config.get_str(&["model_providers", &id, "base_url"]).ok().flatten().map(|(b, _)| b.to_owned());
+        let host = base.as_deref().and_then(split_url).map(|(_, h, _)| h.to_owned()).unwrap_or_default();
+        if !is_aws_host(&host) {
+            out.push(
+                Finding::fail(format!(
+                    "provider `{id}` sends AWS_BEARER_TOKEN_BEDROCK to `{}`, which is not an AWS endpoint",
+                    if host.is_empty() { "an unset base_url" } else { &host }
+                ))
+                .fix("Use the built-in amazon-bedrock provider, or point this provider at an AWS endpoint")
+                .at(ctx.config.location(&found)),
+            );
+        }
+    }
+    out
+}
+
 fn run(ctx: &Context) -> Outcome {
+    let leaks = bearer_key_leaks(ctx);
     let kind = match bedrock(ctx) {
         Ok(kind) => kind,
-        Err(skip) => return skip.into(),
+        Err(skip) if leaks.is_empty() => return skip.into(),
+        Err(_) => {
+            let mut out = Outcome::pass("");
+            out.findings = leaks;
+            return out;
+        }
     };
     let p = &ctx.prediction;
     let Some(url) = &p.endpoint else {
+        if !leaks.is_empty() {
+            let mut out = Outcome::pass("");
+            out.findings = leaks;
+            return out;
+        }
+        if ctx.options.isolated && p.fatal.is_empty() {
+            return Outcome::info("the URL depends on each user's region (not pinned)");
+        }
         return Outcome::skip("Codex stops before sending a request (see codex_error)");
     };
     let mut out = Outcome::pass(format!("POST {url}"));
+    out.findings.extend(leaks);
     out.set("url", url.clone());
     if let Some(signing) = &p.signing {
         out.set("signing", serde_json::json!({"service": signing.service, "region": signing.region}));
@@ -86,8 +130,11 @@ fn run(ctx: &Context) -> Outcome {
         _ => "your AWS SigV4 signature (and session token)",
     };
     if !is_aws_host(host) {
+        // In a user's own config a gateway can be deliberate; a shared template ships every user's
+        // credentials there, so `lint` fails it.
+        let severity = if ctx.options.isolated { Finding::fail } else { Finding::warn };
         out.push(
-            Finding::warn(format!("base_url sends {what} to `{host}`, which is not an AWS endpoint"))
+            severity(format!("base_url sends {what} to `{host}`, which is not an AWS endpoint"))
                 .fix("Remove base_url unless this host is a gateway you trust with AWS credentials")
                 .at(location.clone()),
         );

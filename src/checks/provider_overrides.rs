@@ -3,7 +3,7 @@
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, quoted, report_fatal};
 use crate::context::Context;
-use crate::fix::{Edit, Fix, FixOptions, locate_key};
+use crate::fix::{Fix, FixOptions, remove_key};
 use crate::prediction::provider_path;
 use crate::prediction::{MANTLE_PROVIDER, RUNTIME_PROVIDER, forbidden_provider_keys};
 use crate::report::{Finding, Outcome};
@@ -58,21 +58,8 @@ fn fixes(ctx: &Context, _options: &FixOptions) -> Vec<Fix> {
     let mut out = Vec::new();
     for id in [MANTLE_PROVIDER, RUNTIME_PROVIDER] {
         for (key, _) in forbidden_provider_keys(ctx, id) {
-            let logical = provider_path(id, &[key.as_str()]);
-            if let Some((file, path)) = locate_key(ctx, &logical) {
-                out.push(
-                    Fix::safe(
-                        "provider-overrides",
-                        format!("Remove `{}`", logical.join(".")),
-                        file,
-                        Edit::Remove { path },
-                    )
-                    .note(format!(
-                        "Codex {} does not allow changing `{key}` on the built-in provider",
-                        ctx.rules.version
-                    )),
-                );
-            }
+            let why = format!("Codex {} does not allow changing it on the built-in provider", ctx.rules.version);
+            out.extend(remove_key(ctx, "provider-overrides", &provider_path(id, &[key.as_str()]), &why));
         }
     }
     out

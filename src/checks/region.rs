@@ -34,6 +34,9 @@ fn run(ctx: &Context) -> Outcome {
     let mut out = match &ctx.prediction.region {
         Some(r) => Outcome::pass(format!("{} (from {})", r.value, r.source)),
         None if ctx.prediction.base_url.is_some() => Outcome::pass("none needed: the base_url override is used as-is"),
+        None if ctx.options.isolated => {
+            Outcome::info("not pinned: each user's AWS_REGION, AWS_DEFAULT_REGION or AWS profile region decides")
+        }
         None => Outcome::pass(""),
     };
     if let Some(r) = &ctx.prediction.region {

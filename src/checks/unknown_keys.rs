@@ -7,7 +7,7 @@ use crate::catalog::Feature;
 use crate::codex_errors;
 use crate::context::Context;
 use crate::context::codex_config::Found;
-use crate::fix::{Edit, Fix, FixOptions, locate_key};
+use crate::fix::{Fix, FixOptions, remove_key};
 use crate::prediction::{MANTLE_PROVIDER, PROVIDER_FIELDS, RUNTIME_PROVIDER, provider_path};
 use crate::report::{Finding, Outcome};
 
@@ -129,18 +129,7 @@ fn fixes(ctx: &Context, _options: &FixOptions) -> Vec<Fix> {
     let mut out = Vec::new();
     for id in [MANTLE_PROVIDER, RUNTIME_PROVIDER] {
         for key in IGNORED_AWS_KEYS {
-            let logical = provider_path(id, &["aws", key]);
-            if ctx.config.get(&logical).is_none() {
-                continue;
-            }
-            if let Some((file, path)) = locate_key(ctx, &logical) {
-                out.push(Fix::safe(
-                    "unknown-keys",
-                    format!("Remove `{}` (Codex ignores it)", logical.join(".")),
-                    file,
-                    Edit::Remove { path },
-                ));
-            }
+            out.extend(remove_key(ctx, "unknown-keys", &provider_path(id, &["aws", key]), "Codex ignores it"));
         }
     }
     out

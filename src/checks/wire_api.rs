@@ -3,7 +3,7 @@
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner, report_fatal};
 use crate::context::Context;
-use crate::fix::{Edit, Fix, FixOptions, locate_key};
+use crate::fix::{Fix, FixOptions, remove_key};
 use crate::prediction::{MANTLE_PROVIDER, RUNTIME_PROVIDER, provider_path};
 use crate::report::{Finding, Outcome};
 
@@ -49,17 +49,8 @@ fn fixes(ctx: &Context, _options: &FixOptions) -> Vec<Fix> {
     let mut out = Vec::new();
     for id in [MANTLE_PROVIDER, RUNTIME_PROVIDER] {
         let logical = provider_path(id, &["wire_api"]);
-        let Some(found) = ctx.config.get(&logical) else { continue };
-        if found.as_str() == Some("responses") {
-            continue;
-        }
-        if let Some((file, path)) = locate_key(ctx, &logical) {
-            out.push(Fix::safe(
-                "wire-api",
-                format!("Remove `{}` (only `responses` exists, and it is the default)", logical.join(".")),
-                file,
-                Edit::Remove { path },
-            ));
+        if ctx.config.get(&logical).is_some_and(|f| f.as_str() != Some("responses")) {
+            out.extend(remove_key(ctx, "wire-api", &logical, "only `responses` exists, and it is the default"));
         }
     }
     out

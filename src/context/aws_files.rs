@@ -51,6 +51,19 @@ pub fn expand_home(path: &str, home: Option<&Path>) -> PathBuf {
 }
 
 impl AwsFiles {
+    /// No AWS files (templates are judged without the user's).
+    pub fn empty() -> AwsFiles {
+        let none = |p: &str| SourceFile { path: PathBuf::from(p), read: super::files::FileRead::Missing, mode: None };
+        AwsFiles {
+            config: none("~/.aws/config"),
+            credentials: none("~/.aws/credentials"),
+            profiles: None,
+            load_error: None,
+            sso_tokens: BTreeMap::new(),
+            process_commands: BTreeMap::new(),
+        }
+    }
+
     /// Reads and parses the files. `env` is the environment Codex would run with; `selected` the profile
     /// the SDK would select (config `aws.profile`, else `AWS_PROFILE`, else `default`).
     pub fn gather(env: &BTreeMap<String, String>, home: Option<&Path>, selected: &str) -> AwsFiles {

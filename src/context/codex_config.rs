@@ -278,8 +278,14 @@ fn insert_dotted(root: &mut Table, key: &str, value: toml_edit::Value) {
 
 /// Assembles the layers. `profile` is the selected Codex profile (`--profile` or, for legacy versions,
 /// the `profile =` key), `profiles_v2` says which mechanism the version uses.
-pub fn assemble(codex_home: &Path, profile: Option<&str>, profiles_v2: bool, overrides: &[String]) -> CodexConfig {
-    let base = ConfigFile::load(&codex_home.join("config.toml"));
+pub fn assemble(
+    codex_home: &Path,
+    base_path: &Path,
+    profile: Option<&str>,
+    profiles_v2: bool,
+    overrides: &[String],
+) -> CodexConfig {
+    let base = ConfigFile::load(base_path);
     let mut config = CodexConfig { files: vec![base], ..Default::default() };
     if let Some(root) = config.files[0].table().cloned() {
         config.layers.push(Layer { source: LayerSource::Base, file: Some(0), root });
@@ -331,7 +337,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("config.toml"), text).unwrap();
         let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
-        let config = assemble(dir.path(), None, true, &overrides);
+        let config = assemble(dir.path(), &dir.path().join("config.toml"), None, true, &overrides);
         (dir, config)
     }
 
@@ -400,9 +406,9 @@ mod tests {
             "profile = \"bed\"\nmodel = \"a\"\n[profiles.bed]\nmodel = \"b\"\nmodel_provider = \"amazon-bedrock\"\n",
         )
         .unwrap();
-        let config = assemble(dir.path(), None, false, &[]);
+        let config = assemble(dir.path(), &dir.path().join("config.toml"), None, false, &[]);
         assert_eq!(config.get_str(&["model"]).unwrap().unwrap().0, "b");
-        let v2 = assemble(dir.path(), None, true, &[]);
+        let v2 = assemble(dir.path(), &dir.path().join("config.toml"), None, true, &[]);
         assert_eq!(v2.get_str(&["model"]).unwrap().unwrap().0, "a");
     }
 
@@ -416,7 +422,7 @@ mod tests {
             "[model_providers.amazon-bedrock.aws]\nregion = \"us-east-2\"\n",
         )
         .unwrap();
-        let config = assemble(dir.path(), Some("bed"), true, &[]);
+        let config = assemble(dir.path(), &dir.path().join("config.toml"), Some("bed"), true, &[]);
         let keys: Vec<String> =
             config.keys(&["model_providers", "amazon-bedrock", "aws"]).into_iter().map(|(k, _)| k).collect();
         assert_eq!(keys, vec!["region".to_string(), "profile".to_string()]);

@@ -52,6 +52,11 @@ pub struct Options {
     pub timeout: Duration,
     /// Scan for VS Code extensions and the desktop app (off for `lint`, which judges templates).
     pub scan_apps: bool,
+    /// The base config file, when it is not `$CODEX_HOME/config.toml` (a template under `lint`).
+    pub config_path: Option<PathBuf>,
+    /// Judge the config files alone (`lint`): no environment, `.env`, auth.json, AWS files or apps are
+    /// read, and only what the files themselves decide is predicted.
+    pub isolated: bool,
 }
 
 impl Default for Options {
@@ -65,6 +70,8 @@ impl Default for Options {
             offline: false,
             timeout: Duration::from_secs(5),
             scan_apps: true,
+            config_path: None,
+            isolated: false,
         }
     }
 }
@@ -159,30 +166,45 @@ impl Context {
         let flag = options.codex_version.clone();
         let timeout = options.timeout.min(Duration::from_secs(3));
         // `codex --version` is the slowest part of gathering (~12 ms); overlap it with the file reads.
-        let version_thread = std::thread::spawn(move || codex_install::detect(flag.as_ref(), binary, &newest, timeout));
+        // With the version given there is nothing to wait for (and `lint` gathers thousands of times).
+        let version_thread = match flag {
+            Some(v) => Err(codex_install::detect(Some(&v), binary, &newest, timeout)),
+            None => Ok(std::thread::spawn(move || codex_install::detect(None, binary, &newest, timeout))),
+        };
 
-        let dotenv = Dotenv::parse(SourceFile::read(&codex_home.join(".env")));
+        let unread = |path: PathBuf| SourceFile { path, read: FileRead::Missing, mode: None };
+        let read = |path: PathBuf| if options.isolated { unread(path) } else { SourceFile::read(&path) };
+        let dotenv = Dotenv::parse(read(codex_home.join(".env")));
         let env = EffectiveEnv::new(&process_env, &dotenv);
-        let auth_json = AuthJson::parse(SourceFile::read(&codex_home.join("auth.json")));
-        let apps = if options.scan_apps { apps::scan(home.as_deref()) } else { Vec::new() };
+        let auth_json = AuthJson::parse(read(codex_home.join("auth.json")));
+        let apps = if options.scan_apps && !options.isolated { apps::scan(home.as_deref()) } else { Vec::new() };
 
-        let codex = version_thread.join().unwrap_or_else(|_| CodexInstall {
-            binary: None,
-            version: catalog().meta.newest_known.clone(),
-            source: VersionSource::Assumed,
-            problem: Some("version detection failed".into()),
-            raw: None,
-        });
+        let codex = match version_thread {
+            Err(known) => known,
+            Ok(thread) => thread.join().unwrap_or_else(|_| CodexInstall {
+                binary: None,
+                version: catalog().meta.newest_known.clone(),
+                source: VersionSource::Assumed,
+                problem: Some("version detection failed".into()),
+                raw: None,
+            }),
+        };
         let rules = Rules::for_version(codex.version.clone());
+        let base_path = options.config_path.clone().unwrap_or_else(|| codex_home.join("config.toml"));
         let config = codex_config::assemble(
             &codex_home,
+            &base_path,
             options.codex_profile.as_deref(),
             rules.has(Feature::ProfilesV2),
             &options.overrides,
         );
 
         let aws_profile = select_aws_profile(&config, &env);
-        let aws = AwsFiles::gather(&env.to_map(), home.as_deref(), &aws_profile.name);
+        let aws = if options.isolated {
+            AwsFiles::empty()
+        } else {
+            AwsFiles::gather(&env.to_map(), home.as_deref(), &aws_profile.name)
+        };
 
         let mut ctx = Context {
             options,

@@ -130,6 +130,14 @@ pub fn locate_key(ctx: &Context, logical: &[&str]) -> Option<(PathBuf, Vec<Strin
     }
 }
 
+/// A safe fix that removes the key at `logical`, wherever the config sets it (none when nothing sets it
+/// or a `-c` override does).
+pub fn remove_key(ctx: &Context, check: &'static str, logical: &[&str], why: &str) -> Option<Fix> {
+    ctx.config.get(logical)?;
+    let (file, path) = locate_key(ctx, logical)?;
+    Some(Fix::safe(check, format!("Remove `{}` ({why})", logical.join(".")), file, Edit::Remove { path }))
+}
+
 /// The fixes to apply and the ones held back.
 #[derive(Clone, Debug, Default)]
 pub struct Plan {

@@ -182,3 +182,51 @@ pub fn render(ctx: &Context, report: &Report, style: Style) -> String {
     );
     out
 }
+
+/// `lint` for people: findings grouped by file, then a one-line tally.
+pub fn render_lint(targets: &[super::Target<'_>], version: &semver::Version, ascii: bool, color: bool) -> String {
+    let paint = Paint { style: Style { color, ascii, verbose: false } };
+    let mut out = String::new();
+    let (mut failing, mut warning) = (0, 0);
+    for target in targets {
+        let report = target.report;
+        let status = report.status();
+        match status {
+            Status::Fail => failing += 1,
+            Status::Warn => warning += 1,
+            _ => {}
+        }
+        let problems: Vec<_> = report.results.iter().filter(|r| r.status() >= Status::Warn).collect();
+        if problems.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{}", paint.heading(&target.file.display().to_string()));
+        let width = problems.iter().map(|r| r.meta.id.len()).max().unwrap_or(0);
+        for result in problems {
+            for finding in result.outcome.findings.iter().filter(|f| f.status >= Status::Warn) {
+                let _ =
+                    writeln!(out, "  {} {:<width$}  {}", paint.status(finding.status), result.meta.id, finding.message);
+                if let Some(loc) = &finding.location {
+                    let _ = writeln!(
+                        out,
+                        "      {}",
+                        paint.dim(&format!("at {}:{}:{}", loc.file.display(), loc.line, loc.column))
+                    );
+                }
+                if let Some(fix) = &finding.remediation {
+                    let _ = writeln!(out, "      {} {fix}", paint.arrow());
+                }
+            }
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "{} file(s) checked with the rules of Codex {version}: {} failing, {} with warnings, {} clean",
+        targets.len(),
+        failing,
+        warning,
+        targets.len() - failing - warning
+    );
+    out
+}

@@ -35,7 +35,8 @@ pub fn prediction(ctx: &Context) -> Value {
     })
 }
 
-fn check(result: &CheckResult) -> Value {
+/// One check as JSON (shared by `check` and `lint`).
+pub fn check(result: &CheckResult) -> Value {
     let outcome = &result.outcome;
     let headline = outcome.headline();
     let mut details = outcome.details.clone();
@@ -70,5 +71,34 @@ pub fn render(ctx: &Context, report: &Report) -> String {
     });
     let mut out = serde_json::to_string_pretty(&value).unwrap_or_default();
     out.push('\n');
+    out
+}
+
+/// `lint` as JSON: one entry per file, each with the check objects of the `check` report. Written
+/// compactly and a file at a time: over thousands of templates a single pretty-printed value tree costs
+/// more than the checks themselves.
+pub fn render_lint(targets: &[super::Target<'_>], version: &semver::Version) -> String {
+    let worst = targets.iter().map(|t| t.report.status()).max().unwrap_or(crate::report::Status::Pass);
+    let head = json!({
+        "schema_version": 1,
+        "tool": {"name": "bedrock-doctor", "version": env!("CARGO_PKG_VERSION")},
+        "status": worst.as_str(),
+        "codex_version": version.to_string(),
+    });
+    let mut out = head.to_string();
+    out.pop(); // the closing brace; `files` follows
+    out.push_str(",\"files\":[");
+    for (i, t) in targets.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let file = json!({
+            "path": t.file.display().to_string(),
+            "status": t.report.status().as_str(),
+            "checks": t.report.results.iter().map(check).collect::<Vec<_>>(),
+        });
+        out.push_str(&file.to_string());
+    }
+    out.push_str("]}\n");
     out
 }

@@ -1,11 +1,26 @@
 //! Renderers: pure functions from the report (and the prediction) to text. They compute nothing and
 //! decide nothing; the caller scrubs secrets from what they return before it is written.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
-use crate::context::Context;
-use crate::report::Report;
+use std::path::{Component, Path};
+
+use crate::context::{Context, Location};
+use crate::report::{CheckResult, Finding, Report, Status};
+
+/// One evaluated file (a template for `lint`, config.toml for `check`) and its report: the unit the
+/// machine formats (SARIF, GitHub, JUnit) are built from.
+#[derive(Clone, Copy, Debug)]
+pub struct Target<'a> {
+    /// The file findings without a location of their own are attached to.
+    pub file: &'a Path,
+    /// Its report.
+    pub report: &'a Report,
+}
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -14,6 +29,12 @@ pub enum Format {
     Human,
     /// The JSON report of PRODUCT.md.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=…`).
+    Github,
+    /// JUnit XML: one testcase per file × check.
+    Junit,
 }
 
 /// Presentation choices for the human format.
@@ -27,10 +48,72 @@ pub struct Style {
     pub verbose: bool,
 }
 
-/// Renders the report.
+/// Renders the report of `check`.
 pub fn render(format: Format, ctx: &Context, report: &Report, style: Style) -> String {
+    let config = ctx.codex_home.join("config.toml");
+    let targets = [Target { file: &config, report }];
     match format {
         Format::Human => human::render(ctx, report, style),
         Format::Json => json::render(ctx, report),
+        Format::Sarif => sarif::render(&targets),
+        Format::Github => github::render(&targets),
+        Format::Junit => junit::render(&targets),
+    }
+}
+
+/// The findings a check contributes to the machine formats: none for a check that passed or was
+/// skipped, every finding otherwise, in order.
+pub fn reported(result: &CheckResult) -> &[Finding] {
+    match result.status() {
+        Status::Pass | Status::Skip => &[],
+        Status::Info | Status::Warn | Status::Fail => &result.outcome.findings,
+    }
+}
+
+/// Where a finding is shown, and whether that is its own place or the fallback to line 1 of the
+/// evaluated file.
+pub fn place(target: &Target<'_>, finding: &Finding) -> (Location, bool) {
+    match &finding.location {
+        Some(l) => (Location { file: l.file.clone(), line: l.line.max(1), column: l.column.max(1) }, true),
+        None => (Location { file: target.file.to_path_buf(), line: 1, column: 1 }, false),
+    }
+}
+
+/// The one-line text of a finding: the message, the remedy, and for a finding without a place of
+/// its own, a note saying where it is pinned.
+pub fn message(target: &Target<'_>, finding: &Finding) -> String {
+    let mut text = finding.message.clone();
+    if let Some(fix) = &finding.remediation {
+        text.push_str(" — fix: ");
+        text.push_str(fix);
+    }
+    if finding.location.is_none() {
+        text.push_str(&format!(" (not tied to a line of {}; reported at line 1)", display_path(target.file)));
+    }
+    text
+}
+
+/// A path as the machine formats show it: relative to the current directory when it is under it
+/// (code scanning and annotations resolve paths against the checkout), with forward slashes.
+pub fn display_path(path: &Path) -> String {
+    let relative = if path.is_absolute() {
+        std::env::current_dir().ok().and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+    } else {
+        Some(path.to_path_buf())
+    };
+    let shown = relative.unwrap_or_else(|| path.to_path_buf());
+    let parts: Vec<String> = shown
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .map(|c| match c {
+            Component::RootDir => String::new(),
+            other => other.as_os_str().to_string_lossy().into_owned(),
+        })
+        .collect();
+    let joined = parts.join("/");
+    match (shown.has_root(), joined.is_empty()) {
+        (true, _) if !joined.starts_with('/') => format!("/{joined}"),
+        (_, true) => ".".to_owned(),
+        _ => joined,
     }
 }

@@ -20,7 +20,7 @@ trap cleanup EXIT
 for _ in $(seq 1 300); do
   if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
     printf '{"moto":"http://127.0.0.1:%s","pid":%s}\n' "$PORT" "$MPID"
-    cat >/dev/null &   # returns when stdin closes
+    cat <&0 >/dev/null &   # returns when stdin closes (explicit <&0: bash gives background jobs /dev/null otherwise)
     wait $! || true
     exit 0
   fi

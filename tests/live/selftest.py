@@ -163,6 +163,16 @@ def test_sigv4(r):
     s, _, d = send(url, b, hdr, ca=ca)
     check("missing session token -> 403 invalid token", s == 403 and msg(d) == MSG_TOKEN, (s, d))
 
+    # Token sent but NOT signed (aws-sigv4 SessionTokenMode::Exclude): rejected.
+    hdr = sign(url, b, ak=ASIA, sk=ASIA_SK)
+    hdr["X-Amz-Security-Token"] = ASIA_TOKEN
+    s, _, d = send(url, b, hdr, ca=ca)
+    check("session token sent but not signed -> 403 signature mismatch", s == 403 and msg(d) == MSG_SIG, (s, d))
+    hdr = sign(url, b)
+    del hdr["X-Amz-Date"]
+    s, _, d = send(url, b, hdr, ca=ca)
+    check("no X-Amz-Date -> 403 requires date", s == 403 and "requires existence of either a 'X-Amz-Date' or a 'Date' header" in (msg(d) or ""), (s, d))
+
     url = base + "/openai/v1/responses"
     h = sign(url, b)
     s, _, d = send(url, req_body(MODEL, extra=1), h)
@@ -473,39 +483,31 @@ def test_lifecycle():
         check("exits on SIGTERM", False, "still running")
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def test_moto():
-    port = free_port()
+    """tests/live/moto.sh: moto's server as the STS peer, stopped when our pipe closes."""
     t0 = time.monotonic()
-    p = subprocess.Popen([os.path.join(os.path.dirname(PY), "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p = subprocess.Popen([os.path.join(HERE, "moto.sh")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
-        ready = None
-        while time.monotonic() - t0 < 30:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                ready = time.monotonic() - t0
-                break
-            except OSError:
-                time.sleep(0.05)
-        check("moto_server listens", ready is not None)
+        line = p.stdout.readline()
+        ready = time.monotonic() - t0
+        r = json.loads(line) if line else {}
+        check("moto.sh prints its ready line", "moto" in r, line)
         sts = botocore.session.get_session().create_client(
-            "sts", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{port}",
+            "sts", region_name="us-east-1", endpoint_url=r["moto"],
             aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key=SK)
         ident = sts.get_caller_identity()
         total = time.monotonic() - t0
         check("moto STS GetCallerIdentity -> 123456789012", ident["Account"] == "123456789012", ident)
-        print(f"timing: moto_server listening after {ready:.2f}s, first GetCallerIdentity answered after {total:.2f}s", flush=True)
+        print(f"timing: moto.sh ready line after {ready:.2f}s, first GetCallerIdentity answered after {total:.2f}s", flush=True)
     finally:
-        p.terminate()
-        p.wait(5)
+        p.stdin.close()
+        p.wait(10)
+    time.sleep(0.3)
+    try:
+        os.kill(r["pid"], 0)
+        check("moto_server stops when moto.sh's stdin closes", False, r)
+    except ProcessLookupError:
+        check("moto_server stops when moto.sh's stdin closes", True)
 
 
 def main():

@@ -1,0 +1,58 @@
+//! `bedrock-doctor iam`: the least-privilege IAM policy for the setup Codex will use.
+//!
+//! Actions, as AWS documents them for Bedrock Mantle (OpenAI-compatible endpoints): inference needs
+//! `bedrock-mantle:CreateInference`; Bedrock API keys (bearer tokens) also need
+//! `bedrock-mantle:CallWithBearerToken` (granted on `*` by the managed policy
+//! AmazonBedrockMantleInferenceAccess). Model discovery for the doctor's `model-access` check needs
+//! `bedrock:ListFoundationModels`. Mantle's resource ARN format is not documented, so the policy scopes
+//! by region with `aws:RequestedRegion` instead of guessing ARNs.
+
+use serde_json::{Value, json};
+
+use crate::context::Context;
+use crate::prediction::{AuthMethod, BedrockKind};
+
+/// The policy, or why none can be given.
+pub fn policy(ctx: &Context) -> Result<Value, String> {
+    let p = &ctx.prediction;
+    match p.bedrock {
+        Some(BedrockKind::Mantle) => {}
+        Some(BedrockKind::Runtime) => {
+            return Err(
+                "amazon-bedrock-runtime is not covered: its IAM actions are not confirmed from AWS documentation yet"
+                    .into(),
+            );
+        }
+        None => return Err("model_provider is not a Bedrock provider (see `bedrock-doctor check`)".into()),
+    }
+    let region = p
+        .region
+        .as_ref()
+        .map(|r| r.value.trim().to_owned())
+        .ok_or("no region resolved: pin aws.region (or pass -c model_providers.amazon-bedrock.aws.region=R)")?;
+    let in_region = json!({"StringEquals": {"aws:RequestedRegion": region}});
+    let mut statements = vec![json!({
+        "Sid": "CodexBedrockMantleInference",
+        "Effect": "Allow",
+        "Action": ["bedrock-mantle:CreateInference"],
+        "Resource": "*",
+        "Condition": in_region,
+    })];
+    if p.auth.as_ref().is_some_and(|a| a.method == AuthMethod::Bearer) {
+        statements.push(json!({
+            "Sid": "CodexBedrockApiKey",
+            "Effect": "Allow",
+            "Action": ["bedrock-mantle:CallWithBearerToken"],
+            "Resource": "*",
+            "Condition": in_region,
+        }));
+    }
+    statements.push(json!({
+        "Sid": "BedrockDoctorModelDiscovery",
+        "Effect": "Allow",
+        "Action": ["bedrock:ListFoundationModels"],
+        "Resource": "*",
+        "Condition": in_region,
+    }));
+    Ok(json!({"Version": "2012-10-17", "Statement": statements}))
+}

@@ -1,0 +1,292 @@
+//! `bedrock-doctor lint PATH...`: the offline config checks on config templates, many at once, for CI.
+//!
+//! Each template is judged alone: no user environment, `.env`, auth.json or AWS files are read
+//! (`Options::isolated`), so only what the file itself decides counts. A `NAME.config.toml` next to a
+//! `config.toml` is judged layered over it, as `codex --profile NAME` would load it. `.env*` files are
+//! scanned for credentials. Files are independent, so they are checked in parallel.
+
+pub mod policy;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use semver::Version;
+
+use crate::checks::{CHECKS, Runner};
+use crate::context::{Context, Inputs, Location, Options};
+use crate::redact::Redactor;
+use crate::report::{CheckResult, Finding, Outcome, Report};
+use crate::runner::Selection;
+
+pub use policy::Policy;
+
+/// The checks that judge a template (the rest need a user's machine).
+pub const LINT_CHECKS: &[&str] = &[
+    "config-file",
+    "config-profile",
+    "model-provider",
+    "provider-overrides",
+    "unknown-keys",
+    "wire-api",
+    "web-search",
+    "model-id",
+    "region",
+    "model-region",
+    "endpoint",
+    "secrets-in-config",
+];
+
+/// TOML files of other tools that a walked directory may hold; named on the command line they are
+/// still linted.
+const NOT_CODEX: &[&str] =
+    &["Cargo.toml", "pyproject.toml", "rustfmt.toml", ".rustfmt.toml", "clippy.toml", "taplo.toml"];
+
+/// What kind of file a template is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Template {
+    /// A Codex config (`config.toml` or any other `*.toml`).
+    Config,
+    /// `NAME.config.toml` next to a `config.toml`: a profile file.
+    Profile { base: PathBuf, name: String },
+    /// A `.env` / `.env.example` template.
+    Dotenv,
+}
+
+/// One file's result.
+#[derive(Debug)]
+pub struct FileReport {
+    /// The file.
+    pub path: PathBuf,
+    /// Its report.
+    pub report: Report,
+    /// Secrets seen in it, for scrubbing output.
+    pub secrets: Vec<String>,
+}
+
+/// `lint` settings.
+#[derive(Clone, Debug)]
+pub struct LintOptions {
+    /// The Codex version whose rules apply.
+    pub version: Version,
+    /// The team policy.
+    pub policy: Option<Policy>,
+    /// `--select` / `--ignore`.
+    pub selection: Selection,
+}
+
+/// Files under `paths`: files as given, directories walked for `*.toml` and `.env*` (hidden and build
+/// directories skipped). Sorted, so output is stable.
+pub fn discover(paths: &[PathBuf], exclude: Option<&Path>) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if meta.is_dir() {
+            walk(path, &mut out);
+            // The policy file often sits next to the templates; it is not one.
+            let excluded = exclude.and_then(|p| std::fs::canonicalize(p).ok());
+            out.retain(|p| std::fs::canonicalize(p).ok() != excluded || excluded.is_none());
+        } else {
+            out.push(path.clone());
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Ok(kind) = entry.file_type() else { continue };
+        if kind.is_dir() {
+            if !matches!(name.as_str(), ".git" | "target" | "node_modules" | ".venv" | ".fidelity") {
+                walk(&path, out);
+            }
+        } else if NOT_CODEX.contains(&name.as_str()) {
+            continue;
+        } else if name.ends_with(".toml") || name.starts_with(".env") || name.ends_with(".env") {
+            out.push(path);
+        }
+    }
+}
+
+/// What `path` is.
+pub fn classify(path: &Path) -> Template {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if name.starts_with(".env") || name.ends_with(".env") {
+        return Template::Dotenv;
+    }
+    if let Some(profile) = name.strip_suffix(".config.toml") {
+        let base = path.with_file_name("config.toml");
+        if base.is_file() {
+            return Template::Profile { base, name: profile.to_owned() };
+        }
+    }
+    Template::Config
+}
+
+/// Lints every file, in parallel; results in the order of `files`.
+pub fn lint(files: &[PathBuf], options: &LintOptions) -> Vec<FileReport> {
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(files.len().max(1));
+    let mut slots: Vec<Option<FileReport>> = (0..files.len()).map(|_| None).collect();
+    let chunks: Vec<Vec<(usize, FileReport)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(path) = files.get(i) else { break };
+                        done.push((i, lint_file(path, options)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        // A worker that panicked loses its files; they are reported as crashed below.
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
+    for (i, report) in chunks.into_iter().flatten() {
+        slots[i] = Some(report);
+    }
+    slots
+        .into_iter()
+        .zip(files)
+        .map(|(slot, path)| {
+            slot.unwrap_or_else(|| FileReport {
+                path: path.clone(),
+                report: Report { results: vec![crashed(path)] },
+                secrets: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+fn crashed(path: &Path) -> CheckResult {
+    let meta = &crate::checks::config_file::CHECK.meta;
+    let outcome = Outcome::pass("").with(Finding::fail(format!("internal error while checking {}", path.display())));
+    CheckResult { meta, outcome, duration: std::time::Duration::ZERO, fix: None }
+}
+
+/// Lints one file.
+pub fn lint_file(path: &Path, options: &LintOptions) -> FileReport {
+    match classify(path) {
+        Template::Dotenv => lint_dotenv(path),
+        template => lint_config(path, &template, options),
+    }
+}
+
+fn lint_config(path: &Path, template: &Template, options: &LintOptions) -> FileReport {
+    let dir = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let (config_path, profile) = match template {
+        Template::Profile { base, name } => (base.clone(), Some(name.clone())),
+        _ => (path.to_path_buf(), None),
+    };
+    let inputs = Inputs {
+        env: Default::default(),
+        options: Options {
+            codex_home: Some(dir),
+            codex_profile: profile,
+            codex_version: Some(options.version.clone()),
+            offline: true,
+            scan_apps: false,
+            config_path: Some(config_path),
+            isolated: true,
+            ..Options::default()
+        },
+        now: crate::live::unix_now(),
+    };
+    let ctx = Context::gather(inputs);
+    let mut results = Vec::new();
+    for check in CHECKS.iter().filter(|c| LINT_CHECKS.contains(&c.meta.id) && options.selection.includes(c)) {
+        let Runner::Offline(run) = check.run else { continue };
+        let start = Instant::now();
+        let mut outcome = run(&ctx);
+        if matches!(template, Template::Profile { .. }) {
+            // Findings located in the base config belong to its own report.
+            outcome.findings.retain(|f| f.location.as_ref().is_none_or(|l| l.file == path));
+        }
+        results.push(CheckResult { meta: &check.meta, outcome, duration: start.elapsed(), fix: None });
+    }
+    if let Some(policy) = &options.policy {
+        let start = Instant::now();
+        let outcome = policy::evaluate(policy, &ctx);
+        results.push(CheckResult { meta: &policy::META, outcome, duration: start.elapsed(), fix: None });
+    }
+    let secrets = Redactor::secrets_of(&ctx);
+    FileReport { path: path.to_path_buf(), report: Report { results }, secrets }
+}
+
+fn lint_dotenv(path: &Path) -> FileReport {
+    let meta = &crate::checks::secrets_in_config::CHECK.meta;
+    let start = Instant::now();
+    let source = crate::context::SourceFile::read(path);
+    let mut outcome = Outcome::pass("no literal credentials");
+    let mut secrets = Vec::new();
+    match source.text() {
+        None => outcome.push(Finding::fail(source.problem().unwrap_or_default())),
+        Some(text) => {
+            for hit in crate::secrets::scan(text) {
+                let (line, column) = crate::context::files::line_col(text, hit.offset);
+                outcome.push(
+                    Finding::fail(format!("{} in a shared template ({})", hit.kind.describe(), crate::redact::mask(&hit.value)))
+                        .fix("Replace it with a placeholder (`AWS_BEARER_TOKEN_BEDROCK=<your key>`) and rotate the exposed credential")
+                        .at(Some(Location { file: path.to_path_buf(), line, column })),
+                );
+                secrets.push(hit.value);
+            }
+        }
+    }
+    let result = CheckResult { meta, outcome, duration: start.elapsed(), fix: None };
+    FileReport { path: path.to_path_buf(), report: Report { results: vec![result] }, secrets }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options() -> LintOptions {
+        LintOptions { version: Version::new(0, 169, 0), policy: None, selection: Selection::default() }
+    }
+
+    #[test]
+    fn templates_are_judged_alone_and_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("a-good.toml");
+        let bad = dir.path().join("b-bad.toml");
+        let broken = dir.path().join("c-broken.toml");
+        std::fs::write(&good, "model_provider = \"amazon-bedrock\"\nmodel = \"openai.gpt-5.5\"\n[model_providers.amazon-bedrock.aws]\nregion = \"us-east-1\"\n").unwrap();
+        std::fs::write(&bad, "model_provider = \"amazon-bedrock\"\nmodel = \"us.openai.gpt-5.5\"\n").unwrap();
+        std::fs::write(&broken, "model_provider = \"amazon-bedrock\"\n[oops\n").unwrap();
+        let files = discover(&[dir.path().to_path_buf()], None).unwrap();
+        let reports = lint(&files, &options());
+        let statuses: Vec<_> = reports.iter().map(|r| r.report.status().as_str()).collect();
+        assert_eq!(statuses, vec!["pass", "fail", "fail"]);
+        let loc = reports[2]
+            .report
+            .results
+            .iter()
+            .flat_map(|r| &r.outcome.findings)
+            .find_map(|f| f.location.clone())
+            .unwrap();
+        assert_eq!((loc.line, loc.file.clone()), (2, broken));
+    }
+
+    #[test]
+    fn dotenv_templates_are_scanned_for_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = dir.path().join(".env.example");
+        std::fs::write(
+            &env,
+            "AWS_REGION=us-east-1\nAWS_BEARER_TOKEN_BEDROCK=ABSKQmVkcm9ja0FQSUtleS1hYmNkZWZnaGlqazpzZWNyZXQ=\n",
+        )
+        .unwrap();
+        let report = lint_file(&env, &options());
+        assert_eq!(report.report.status().as_str(), "fail");
+        assert_eq!(report.secrets.len(), 1);
+    }
+}
