@@ -83,7 +83,8 @@ pub fn inspect(key: &str) -> KeyInfo {
     let region = scope.get(2).map(|r| r.to_string()).filter(|r| !r.is_empty());
     let issued = query_param(query, "X-Amz-Date").and_then(timeutil::parse_amz_date);
     let lifetime = query_param(query, "X-Amz-Expires").and_then(|e| e.parse::<i64>().ok());
-    let expires = issued.zip(lifetime).map(|(i, l)| i + l);
+    // A hostile X-Amz-Expires must not overflow; real keys live at most 12 hours.
+    let expires = issued.zip(lifetime).and_then(|(i, l)| i.checked_add(l.clamp(0, 10 * 365 * 86_400)));
     let well_formed = query_param(query, "Action") == Some("CallWithBearerToken")
         && scope.get(3) == Some(&"bedrock")
         && region.is_some();

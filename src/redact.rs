@@ -29,6 +29,9 @@ pub fn mask(secret: &str) -> String {
 #[derive(Clone, Debug, Default)]
 pub struct Redactor {
     secrets: Vec<String>,
+    /// One automaton over every secret: scrubbing stays linear in the output, however many secrets a
+    /// `lint` run over thousands of templates collected.
+    matcher: Option<aho_corasick::AhoCorasick>,
 }
 
 impl Redactor {
@@ -45,7 +48,15 @@ impl Redactor {
         // Longest first, so a secret that contains another is replaced whole.
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         secrets.dedup();
-        Redactor { secrets }
+        // The NFA builds in time linear in the patterns; the DFA the builder would pick for a few
+        // patterns costs ~256 states per byte, minutes for one absurdly long "secret" in a hostile file.
+        let matcher = aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::NoncontiguousNFA))
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(&secrets)
+            .ok()
+            .filter(|_| !secrets.is_empty());
+        Redactor { secrets, matcher }
     }
 
     /// Collects every secret the context holds.
@@ -88,13 +99,14 @@ impl Redactor {
 
     /// `text` with every known secret masked and every key-shaped token masked.
     pub fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for secret in &self.secrets {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), &mask(secret));
+        let known = match &self.matcher {
+            Some(ac) => {
+                let masks: Vec<String> = self.secrets.iter().map(|s| mask(s)).collect();
+                ac.replace_all(text, &masks)
             }
-        }
-        mask_key_shapes(&out)
+            None => text.to_owned(),
+        };
+        mask_key_shapes(&known)
     }
 }
 
@@ -119,10 +131,15 @@ fn is_key_char(c: char) -> bool {
 fn mask_key_shapes(text: &str) -> String {
     let mut spans: Vec<(usize, usize)> = Vec::new();
     for prefix in SHOWN_PREFIXES {
+        // Matches inside a span already taken are part of it: linear however hostile the text.
+        let mut covered = 0;
         for (start, _) in text.match_indices(prefix) {
-            let boundary = text[..start].chars().next_back().is_none_or(|c| !c.is_ascii_alphanumeric());
+            if start < covered || !crate::secrets::starts_token(text, start) {
+                continue;
+            }
             let len = text[start..].find(|c: char| !is_key_char(c)).unwrap_or(text.len() - start);
-            if boundary && len >= prefix.len() + 20 && !text[start..start + len].contains('…') {
+            covered = start + len;
+            if len >= prefix.len() + 20 && !text[start..start + len].contains('…') {
                 spans.push((start, start + len));
             }
         }

@@ -53,6 +53,12 @@ fn token_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '-' | '_' | '.' | '%')
 }
 
+/// A key starts a token after anything but a letter, digit, or a character that continues base64 or an
+/// identifier (`x-ABSK…` is not a key; `KEY=ABSK…` and `"ABSK…` are).
+pub fn starts_token(text: &str, start: usize) -> bool {
+    text[..start].chars().next_back().is_none_or(|c| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '-' | '_')))
+}
+
 fn kind_for_name(name: &str) -> Option<SecretKind> {
     let n = name.to_ascii_lowercase();
     if n.ends_with("_id") || n.ends_with("token_file") || n.ends_with("_env") || n == "env_key" {
@@ -72,19 +78,23 @@ fn kind_for_name(name: &str) -> Option<SecretKind> {
 /// Every secret in `text`, in order of appearance.
 pub fn scan(text: &str) -> Vec<SecretHit> {
     let mut hits: Vec<SecretHit> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut push = |kind, value: &str, offset| {
-        if !hits.iter().any(|h: &SecretHit| h.offset == offset) {
+        if seen.insert(offset) {
             hits.push(SecretHit { kind, value: value.to_owned(), offset });
         }
     };
     // Shapes anywhere, starting at a word boundary (`KEY=ABSK…` holds a key after the `=`).
     for prefix in ["bedrock-api-key-", "ABSK", "AKIA", "ASIA"] {
+        // A match inside a token already taken is part of it: skipping those keeps the scan linear
+        // however hostile the file (`ABSK=ABSK=…`).
+        let mut covered = 0;
         for (start, _) in text.match_indices(prefix) {
-            let boundary = text[..start].chars().next_back().is_none_or(|c| !c.is_ascii_alphanumeric());
-            if !boundary {
+            if start < covered || !starts_token(text, start) {
                 continue;
             }
             let len = text[start..].find(|c: char| !token_char(c)).unwrap_or(text.len() - start);
+            covered = start + len;
             let token = &text[start..start + len];
             if let Some(kind) = shape_kind(token) {
                 push(kind, token, start);
@@ -112,8 +122,9 @@ pub fn scan(text: &str) -> Vec<SecretHit> {
     }
     hits.sort_by_key(|h| h.offset);
     // A name-based hit on the same value as a shape hit is the same secret, known better by its shape.
-    let shaped: Vec<String> = hits.iter().filter(|h| h.kind != SecretKind::Token).map(|h| h.value.clone()).collect();
-    hits.retain(|h| h.kind != SecretKind::Token || !shaped.iter().any(|s| h.value.contains(s.as_str())));
+    let shaped: std::collections::HashSet<String> =
+        hits.iter().filter(|h| h.kind != SecretKind::Token).map(|h| h.value.clone()).collect();
+    hits.retain(|h| h.kind != SecretKind::Token || !shaped.contains(&h.value));
     hits
 }
 

@@ -41,7 +41,8 @@ fn num(s: &str) -> Option<u32> {
 
 /// Parses SigV4's `X-Amz-Date` form, `20261122T101500Z`.
 pub fn parse_amz_date(s: &str) -> Option<i64> {
-    if s.len() != 16 || !s.is_char_boundary(8) || &s[8..9] != "T" || !s.ends_with('Z') {
+    // ASCII first: every slice below is then on a character boundary.
+    if s.len() != 16 || !s.is_ascii() || &s[8..9] != "T" || !s.ends_with('Z') {
         return None;
     }
     unix(i64::from(num(&s[0..4])?), num(&s[4..6])?, num(&s[6..8])?, num(&s[9..11])?, num(&s[11..13])?, num(&s[13..15])?)
@@ -97,7 +98,7 @@ pub fn format_utc(secs: i64) -> String {
 
 /// "3h 12m", "45s": a duration for humans.
 pub fn human_duration(secs: i64) -> String {
-    let secs = secs.abs();
+    let secs = secs.unsigned_abs();
     match secs {
         0..=59 => format!("{secs}s"),
         60..=3599 => format!("{}m", secs / 60),
@@ -129,6 +130,7 @@ mod tests {
             "yesterday",
             "2026-11-22T10:15:00+0x:00",
             "é2026-11-22T10:15:00Z",
+            "20261122é01500Z",
         ] {
             assert_eq!(parse_rfc3339(bad).or(parse_amz_date(bad)), None, "{bad}");
         }

@@ -83,7 +83,7 @@ fn run(ctx: &Context) -> Outcome {
             }
             if let Some(e) = expires {
                 out.set("expires", format_utc(e));
-                let left = e - ctx.now;
+                let left = e.saturating_sub(ctx.now);
                 if left <= 0 {
                     out.push(
                         Finding::fail(format!("{label} expired at {} ({} ago)", format_utc(e), human_duration(left)))

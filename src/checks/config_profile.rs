@@ -111,7 +111,10 @@ fn fixes(ctx: &Context, _options: &FixOptions) -> Vec<Fix> {
         }
         let mut doc = toml_edit::DocumentMut::new();
         for (key, item) in legacy.iter() {
-            doc.insert(key, item.clone());
+            // With its Key, so the comments above each setting move along.
+            if let Some((formatted, _)) = legacy.get_key_value(key) {
+                doc.as_table_mut().insert_formatted(formatted, item.clone());
+            }
         }
         let contents = format!(
             "# Moved by bedrock-doctor from [profiles.{name}] in config.toml (Codex >= 0.134 profile file)\n{}",

@@ -39,7 +39,8 @@ impl Dotenv {
             for item in dotenvy::from_read_iter(text.as_bytes()) {
                 match item {
                     Ok(pair) => pairs.push(pair),
-                    Err(e) => errors.push(DotenvError { line: error_line(text, &e), message: e.to_string() }),
+                    // dotenvy's message repeats the failing line, which may hold a secret: say where, not what.
+                    Err(e) => errors.push(DotenvError { line: error_line(text, &e), message: describe(&e) }),
                 }
             }
         }
@@ -63,6 +64,18 @@ impl Dotenv {
 
 fn is_dropped(key: &str) -> bool {
     key.to_ascii_uppercase().starts_with(ILLEGAL_PREFIX)
+}
+
+fn describe(error: &dotenvy::Error) -> String {
+    match error {
+        dotenvy::Error::LineParse(text, index) => {
+            let quote = text.contains('"') || text.contains('\'');
+            let hint = if quote { " (an unclosed quote swallows the rest of the file)" } else { "" };
+            format!("cannot be parsed at column {}{hint}", index + 1)
+        }
+        dotenvy::Error::Io(e) => format!("cannot be read: {e}"),
+        _ => "cannot be parsed".to_owned(),
+    }
 }
 
 /// dotenvy reports the failing logical line's text but no number; find it in the file.

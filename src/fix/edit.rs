@@ -114,11 +114,26 @@ fn set(doc: &mut DocumentMut, path: &[String], value: Value) -> Result<(), Strin
     Ok(())
 }
 
-/// What a removed key carried that must survive: its comment lines and its trailing comment.
+/// The `# …` lines of a decor string.
+fn comment_lines(decor: Option<&toml_edit::RawString>) -> String {
+    let text = decor.and_then(|d| d.as_str()).unwrap_or("");
+    text.lines().filter(|l| l.trim_start().starts_with('#')).map(|l| format!("{}\n", l.trim())).collect()
+}
+
+/// What a removed key carried that must survive: its comment lines, its trailing comment, and for a
+/// table, the comments around its header and those of everything inside it.
 fn comments_of(key: &toml_edit::Key, item: &Item) -> String {
-    let prefix = key.leaf_decor().prefix().and_then(|p| p.as_str()).unwrap_or("").to_owned();
-    let mut kept: String =
-        prefix.lines().filter(|l| l.trim_start().starts_with('#')).map(|l| format!("{l}\n")).collect();
+    let mut kept = comment_lines(key.leaf_decor().prefix());
+    if let Item::Table(table) = item {
+        kept.push_str(&comment_lines(table.decor().prefix()));
+        kept.push_str(&comment_lines(table.decor().suffix()));
+        for (k, v) in table.iter() {
+            if let Some(inner) = table.key(k) {
+                kept.push_str(&comments_of(inner, v));
+            }
+        }
+        return kept;
+    }
     if let Some(suffix) = item.as_value().and_then(|v| v.decor().suffix()).and_then(|s| s.as_str())
         && let Some(comment) = suffix.find('#').map(|i| &suffix[i..])
     {
@@ -137,7 +152,14 @@ fn remove(doc: &mut DocumentMut, path: &[String]) {
     }
     let Some((key, item)) = table.get_key_value(last) else { return };
     let comments = comments_of(key, item);
-    let next_key = table.iter().map(|(k, _)| k.to_owned()).skip_while(|k| k != last).nth(1);
+    // A dotted sibling (`aws.region = …`) does not print its key's leaf decor, so comments moved there
+    // would vanish: they go to a value or a `[table]` sibling, or else to the end of the document.
+    let next_key = table
+        .iter()
+        .skip_while(|(k, _)| *k != last.as_str())
+        .nth(1)
+        .filter(|(_, item)| item.as_table().is_none_or(|t| !t.is_dotted()))
+        .map(|(k, _)| k.to_owned());
     table.remove(last);
     if comments.is_empty() {
         return;
