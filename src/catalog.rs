@@ -236,14 +236,18 @@ impl Rules {
         Rules { version, catalog: catalog() }
     }
 
-    /// The rules of the newest release the catalog knows.
-    pub fn newest() -> Self {
-        Self::for_version(catalog().meta.newest_known.clone())
-    }
-
     /// The catalog behind these rules.
     pub fn catalog(&self) -> &'static Catalog {
         self.catalog
+    }
+
+    /// Every behaviour switch this version has, with its evidence (for `-v` and the JSON details).
+    pub fn active_features(&self) -> Vec<(&'static str, &'static str)> {
+        Feature::ALL
+            .iter()
+            .filter(|f| self.has(**f))
+            .filter_map(|f| self.catalog.features.get(f.key()).map(|r| (f.key(), r.evidence.as_str())))
+            .collect()
     }
 
     /// Whether this version has the behaviour `feature`.
@@ -253,11 +257,6 @@ impl Rules {
         };
         let release = release_of(&self.version);
         release >= range.since && range.until.as_ref().is_none_or(|until| release < *until)
-    }
-
-    /// The evidence line for `feature`.
-    pub fn evidence(&self, feature: Feature) -> &'static str {
-        self.catalog.features.get(feature.key()).map_or("", |f| f.evidence.as_str())
     }
 
     /// The Mantle region allowlist of this version (empty before 0.124, which ignores the region).
@@ -309,15 +308,6 @@ impl Rules {
         all.sort_unstable();
         all.dedup();
         all
-    }
-
-    /// The first version (of those tested) whose Bedrock catalog lists `model`.
-    pub fn first_version_listing(&self, model: &str) -> Option<&'static Version> {
-        self.catalog
-            .meta
-            .tested_versions
-            .iter()
-            .find(|v| pick(&self.catalog.model_catalog, v).is_some_and(|m| m.models.iter().any(|x| x == model)))
     }
 }
 

@@ -182,6 +182,11 @@ pub fn main() -> i32 {
         }
     };
     let c = &cli.common;
+    if let Some(name) = &c.profile
+        && !crate::context::codex_config::is_profile_name(name)
+    {
+        return usage_error(&format!("--profile `{name}` is not a profile name (no `/`, `\\` or `..`)"));
+    }
     if !(c.timeout.is_finite() && c.timeout > 0.0 && c.timeout <= 600.0) {
         return usage_error("--timeout must be between 0 and 600 seconds");
     }
@@ -227,7 +232,8 @@ fn check(c: &Common) -> i32 {
     let spinner = live && c.format == Format::Human && std::io::stderr().is_terminal();
     let report = runner::run(ctx.clone(), &selection, spinner);
     let style = Style { color, ascii: c.ascii, verbose: c.verbose };
-    let text = ctx.redactor.scrub(&render::render(c.format, &ctx, &report, style));
+    let redactor = ctx.redactor.clone().with(report.secrets.clone());
+    let text = redactor.scrub(&render::render(c.format, &ctx, &report, style));
     match emit(&text) {
         Ok(()) => report.exit_code(c.strict),
         Err(code) => code,
@@ -364,7 +370,8 @@ fn lint(c: &Common, args: &LintArgs) -> i32 {
     let targets: Vec<Target<'_>> = reports.iter().map(|r| Target { file: &r.path, report: &r.report }).collect();
     let text = match c.format {
         Format::Human => {
-            render::human::render_lint(&targets, &version, c.ascii, use_color(c.color, &std::env::vars().collect()))
+            let env = Inputs::from_process(Options::default()).env;
+            render::human::render_lint(&targets, &version, c.ascii, use_color(c.color, &env))
         }
         Format::Json => render::json::render_lint(&targets, &version),
         Format::Sarif => render::sarif::render(&targets),

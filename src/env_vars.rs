@@ -39,6 +39,21 @@ pub const AWS_CONTAINER_CREDENTIALS_FULL_URI: &str = "AWS_CONTAINER_CREDENTIALS_
 pub const AWS_EC2_METADATA_DISABLED: &str = "AWS_EC2_METADATA_DISABLED";
 /// OpenAI API key: plays no part on Bedrock, reported when it might mislead.
 pub const OPENAI_API_KEY: &str = "OPENAI_API_KEY";
+/// Extra CA bundle Codex trusts (the probe trusts it too).
+pub const CODEX_CA_CERTIFICATE: &str = "CODEX_CA_CERTIFICATE";
+/// CA bundle for rustls (read by the AWS SDK and reqwest themselves, and by the probe's client).
+pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
+/// AWS SDK endpoint override for every service.
+pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+/// AWS SDK endpoint override for STS.
+pub const AWS_ENDPOINT_URL_STS: &str = "AWS_ENDPOINT_URL_STS";
+/// AWS SDK endpoint override for the Bedrock control plane.
+pub const AWS_ENDPOINT_URL_BEDROCK: &str = "AWS_ENDPOINT_URL_BEDROCK";
+/// Redirects the Responses probe (the doctor's own, in the SDK's naming scheme).
+pub const AWS_ENDPOINT_URL_BEDROCK_MANTLE: &str = "AWS_ENDPOINT_URL_BEDROCK_MANTLE";
+/// Instance metadata endpoint override (the SDK reads it).
+pub const AWS_EC2_METADATA_SERVICE_ENDPOINT: &str = "AWS_EC2_METADATA_SERVICE_ENDPOINT";
+
 /// Disables colour (no-color.org).
 pub const NO_COLOR: &str = "NO_COLOR";
 /// Forces colour even on a pipe.

@@ -8,7 +8,7 @@
 
 use crate::catalog::{Feature, Rules};
 use crate::codex_errors as err;
-use crate::context::codex_config::{Found, LayerSource};
+use crate::context::codex_config::Found;
 use crate::context::{Context, Location, ManagedAuth, Origin};
 use crate::env_vars::*;
 
@@ -16,6 +16,12 @@ use crate::env_vars::*;
 pub const MANTLE_PROVIDER: &str = "amazon-bedrock";
 /// The Bedrock Runtime provider (Codex ≥ 0.148).
 pub const RUNTIME_PROVIDER: &str = "amazon-bedrock-runtime";
+
+/// The built-in Bedrock provider ids of a version (`amazon-bedrock-runtime` is a user-defined
+/// provider before 0.148, and none of our rules apply to it then).
+pub fn bedrock_ids(rules: &Rules) -> &'static [&'static str] {
+    if rules.has(Feature::RuntimeProvider) { &[MANTLE_PROVIDER, RUNTIME_PROVIDER] } else { &[MANTLE_PROVIDER] }
+}
 
 /// Every field of Codex's `ModelProviderInfo` (S `model-provider-info/src/lib.rs`). Other keys in a
 /// provider table are unknown keys, ignored by Codex.
@@ -262,7 +268,8 @@ impl Prediction {
             Err(fatal) => p.fatal.push(fatal),
         }
         if let Some(region) = &p.region {
-            // The allowlist applies to Mantle only, and a base_url override skips it (S mantle.rs; R §4.2).
+            // The allowlist applies to Mantle only (R §4.2), and a configured base_url is used without it
+            // (S amazon_bedrock/mantle.rs: the region check runs only when the URL is derived).
             let allowed = rules.mantle_regions();
             if kind == BedrockKind::Mantle && p.base_url.is_none() && !allowed.iter().any(|r| r == region.value.trim())
             {
@@ -394,7 +401,6 @@ fn profile_error(ctx: &Context) -> Option<Fatal> {
     let base = ctx.config.base()?.table()?;
     let selector = base.get("profile").and_then(|i| i.as_str());
     let selected = ctx.options.codex_profile.as_deref();
-    let base_file = &ctx.config.base()?.source.path;
     let locate = |key: &str| {
         let (k, _) = base.get_key_value(key)?;
         ctx.config.files.first()?.locate(&k.span()?)
@@ -418,7 +424,6 @@ fn profile_error(ctx: &Context) -> Option<Fatal> {
                 location: locate("profile"),
             });
         }
-        let _ = base_file;
         return None;
     }
     let name = selected.or(selector)?;
@@ -870,9 +875,4 @@ fn endpoint(
         }
         BedrockKind::Mantle => format!("https://bedrock-mantle.{region}.api.aws/v1/responses"),
     })
-}
-
-/// Whether a layer is a profile layer (for messages).
-pub fn is_profile_layer(source: &LayerSource) -> bool {
-    matches!(source, LayerSource::ProfileFile(_) | LayerSource::LegacyProfile(_))
 }

@@ -83,6 +83,13 @@ impl Redactor {
         }
         found.extend(ctx.auth_json.secrets());
         found.extend(ctx.aws.secrets());
+        // `https://user:password@host/…` in a base_url.
+        if let Some(base) = &ctx.prediction.base_url
+            && let Some((_, rest)) = base.split_once("://")
+            && let Some((userinfo, _)) = rest.split('/').next().unwrap_or("").rsplit_once('@')
+        {
+            found.push(userinfo.to_owned());
+        }
         for file in &ctx.config.files {
             if let Some(text) = file.source.text() {
                 found.extend(crate::secrets::scan(text).into_iter().map(|hit| hit.value));

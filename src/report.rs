@@ -205,6 +205,9 @@ pub struct Tally {
 pub struct Report {
     /// Results in run order.
     pub results: Vec<CheckResult>,
+    /// Secrets met while running (credentials resolved by the live pass), for scrubbing the output.
+    /// Never rendered.
+    pub secrets: Vec<String>,
 }
 
 impl Report {

@@ -51,20 +51,22 @@ pub fn run(ctx: Arc<Context>, selection: &Selection, spinner: bool) -> Report {
                 let fix = fix_available(check, &ctx);
                 results[idx] = Some(CheckResult { meta: &check.meta, outcome, duration, fix });
             }
-            Runner::Live(run) if ctx.options.offline => {
-                let _ = run;
+            Runner::Live(_) if ctx.options.offline => {
                 let outcome = Outcome::skip("not run: --offline");
                 results[idx] = Some(CheckResult { meta: &check.meta, outcome, duration: Duration::ZERO, fix: None });
             }
             Runner::Live(run) => live.push((idx, *check, run)),
         }
     }
+    let mut secrets = Vec::new();
     if !live.is_empty() {
-        for (idx, result) in run_live(ctx, live, spinner) {
+        let (done, resolved) = run_live(ctx, live, spinner);
+        for (idx, result) in done {
             results[idx] = Some(result);
         }
+        secrets = resolved;
     }
-    Report { results: results.into_iter().flatten().collect() }
+    Report { results: results.into_iter().flatten().collect(), secrets }
 }
 
 /// What `fix` would do for this check with no flags: nothing, safe edits, or only unsafe ones.
@@ -79,17 +81,18 @@ fn run_live(
     ctx: Arc<Context>,
     checks: Vec<(usize, &'static Check, LiveRun)>,
     spinner: bool,
-) -> Vec<(usize, CheckResult)> {
+) -> (Vec<(usize, CheckResult)>, Vec<String>) {
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            return checks
+            let failed = checks
                 .into_iter()
                 .map(|(idx, check, _)| {
                     let outcome = Outcome::pass("").with(Finding::fail(format!("cannot start the async runtime: {e}")));
                     (idx, CheckResult { meta: &check.meta, outcome, duration: Duration::ZERO, fix: None })
                 })
                 .collect();
+            return (failed, Vec::new());
         }
     };
     let limit = ctx.options.timeout;
@@ -137,7 +140,7 @@ fn run_live(
             let _ = err.flush();
         }
         done.sort_by_key(|(idx, _)| *idx);
-        done
+        (done, live.resolved_secrets())
     })
 }
 

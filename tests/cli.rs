@@ -324,7 +324,7 @@ fn model_ids() {
         ("openai.gpt-oss-120b-1:0", "fail"),
         ("us.openai.gpt-5.5", "fail"),
         ("gpt-5.5", "fail"),
-        ("openai.gpt-5.55", "fail"),
+        ("openai.gpt-5.55", "warn"),
         ("openai.gpt-5.4", "warn"),
         ("my-custom-model", "warn"),
     ] {
@@ -544,6 +544,24 @@ fn exit_codes_follow_the_contract() {
     assert_eq!(good.run(&["frobnicate"]).code, 2);
     let bad = TestEnv::new().config("model_provider = \"bedrock\"\n");
     assert_eq!(bad.run(&["check", "--offline", "--codex-version", "0.169.0"]).code, 1);
+}
+
+#[test]
+fn profile_names_cannot_leave_codex_home_and_url_credentials_are_masked() {
+    let env = TestEnv::new().config(BEDROCK);
+    for name in ["../x", "/etc/passwd", "a/b"] {
+        assert_eq!(env.run(&["check", "--offline", "-p", name]).code, 2, "{name}");
+        assert_eq!(env.run(&["fix", "--dry-run", "-p", name]).code, 2, "{name}");
+    }
+    let config = format!(
+        "{BEDROCK}[model_providers.amazon-bedrock]\nbase_url = \"https://admin:hunter2hunter2@gw.example.com/openai/v1\"\n\
+         [model_providers.amazon-bedrock.aws]\nregion = \"us-east-1\"\n"
+    );
+    let env = TestEnv::new().config(&config).env("AWS_ACCESS_KEY_ID", AKID).env("AWS_SECRET_ACCESS_KEY", SECRET);
+    for format in ["human", "json"] {
+        let run = env.run(&["check", "--offline", "--codex-version", "0.169.0", "--format", format, "-v"]);
+        assert!(!run.stdout.contains("hunter2hunter2"), "{format}: {}", run.stdout);
+    }
 }
 
 #[test]

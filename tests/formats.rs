@@ -80,6 +80,7 @@ fn report(file: &Path) -> Report {
             result("web-search", Outcome::info("web_search not set").with(Finding::info("sent as a tool")), 0),
             result("credentials", Outcome::skip("not run: --offline"), 0),
         ],
+        secrets: Vec::new(),
     }
 }
 
@@ -175,7 +176,10 @@ fn github_lines_are_exact_and_escaped() {
     let file = template();
     let r = report(&file);
     let odd = PathBuf::from("t,e:mp/a.toml");
-    let o = Report { results: vec![result("model-id", Outcome::pass("").with(Finding::fail("50% off")), 0)] };
+    let o = Report {
+        results: vec![result("model-id", Outcome::pass("").with(Finding::fail("50% off")), 0)],
+        secrets: Vec::new(),
+    };
     let text = github::render(&[Target { file: &file, report: &r }, Target { file: &odd, report: &o }]);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
@@ -254,6 +258,7 @@ fn junit_encodes_characters_xml_cannot_carry() {
     let file = PathBuf::from("a.toml");
     let r = Report {
         results: vec![result("model-id", Outcome::pass("").with(Finding::fail("bell\u{7} esc\u{1b}[0m tab\tend")), 0)],
+        secrets: Vec::new(),
     };
     let text = junit::render(&[Target { file: &file, report: &r }]);
     let xml = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("not XML ({e}):\n{text}"));
@@ -264,7 +269,10 @@ fn junit_encodes_characters_xml_cannot_carry() {
 #[test]
 fn findings_without_a_location_fall_back_to_line_1_of_the_file() {
     let file = PathBuf::from("templates/x.toml");
-    let r = Report { results: vec![result("region", Outcome::pass("").with(Finding::fail("no region")), 0)] };
+    let r = Report {
+        results: vec![result("region", Outcome::pass("").with(Finding::fail("no region")), 0)],
+        secrets: Vec::new(),
+    };
     let targets = [Target { file: &file, report: &r }];
 
     let doc = assert_valid_sarif(&sarif::render(&targets));

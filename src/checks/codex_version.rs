@@ -38,7 +38,13 @@ fn run(ctx: &Context) -> Outcome {
     if let Some(binary) = &codex.binary {
         out.set("binary", binary.display().to_string());
     }
+    if let Some(raw) = &codex.raw {
+        out.set("read_from", raw.clone());
+    }
     out.set("rules_verified", meta.verified.clone());
+    let rules: serde_json::Map<String, serde_json::Value> =
+        ctx.rules.active_features().into_iter().map(|(k, e)| (k.to_owned(), e.into())).collect();
+    out.set("rules", rules);
     let upgrade = "Upgrade Codex: `npm install -g @openai/codex@latest` (or `brew upgrade codex`)";
     if *v < meta.functional_minimum {
         out.push(

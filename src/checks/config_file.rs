@@ -13,7 +13,7 @@ pub const CHECK: Check = Check {
         id: "config-file",
         group: "config",
         kind: Kind::Offline,
-        fixable: Fixable::No,
+        fixable: Fixable::Unsafe,
         summary: "config.toml found, readable, valid TOML, known keys well-typed; errors point at file:line:col",
         doc: include_str!("../../checks/config-file.md"),
     },
@@ -81,18 +81,26 @@ fn fixes(ctx: &Context, options: &FixOptions) -> Vec<Fix> {
             .filter(|r| allowed.iter().any(|a| a == r))
             .map(str::to_owned)
     });
-    let mut contents = format!(
-        "# Written by bedrock-doctor for Codex {}: Codex on Amazon Bedrock.\nmodel_provider = \"amazon-bedrock\"\nmodel = \"{model}\"\n",
-        rules.version
-    );
+    let mut doc = toml_edit::DocumentMut::new();
+    doc["model_provider"] = toml_edit::value("amazon-bedrock");
+    doc["model"] = toml_edit::value(model.as_str());
+    let mut contents = doc.to_string();
     if let Some(r) = &region {
-        contents.push_str(&format!("\n[model_providers.amazon-bedrock.aws]\nregion = \"{r}\"\n"));
+        let region_edit = crate::fix::Edit::Set {
+            path: ["model_providers", "amazon-bedrock", "aws", "region"].map(str::to_owned).to_vec(),
+            value: r.as_str().into(),
+        };
+        contents = crate::fix::edit::apply(&contents, &[region_edit]).unwrap_or(contents);
     }
+    let contents =
+        format!("# Written by bedrock-doctor for Codex {}: Codex on Amazon Bedrock.\n{contents}", rules.version);
+    let requested = options.model.is_some() || options.region.is_some();
     let fix = Fix {
         check: "config-file",
         title: format!("Create {}", base.source.path.display()),
-        safety: Safety::Safe,
-        requested: options.model.is_some() || options.region.is_some(),
+        // It switches Codex from OpenAI to Bedrock: a change of behaviour, unless asked for by flag.
+        safety: Safety::Unsafe,
+        requested,
         changes: vec![Change::Create { file: base.source.path.clone(), contents }],
         note: region
             .is_none()

@@ -100,6 +100,9 @@ fn fixes(ctx: &Context, _options: &FixOptions) -> Vec<Fix> {
     let Some(table) = base.table() else { return Vec::new() };
     let selector = table.get("profile").and_then(|i| i.as_str());
     let Some(name) = ctx.options.codex_profile.as_deref().or(selector) else { return Vec::new() };
+    if !crate::context::codex_config::is_profile_name(name) {
+        return Vec::new();
+    }
     let config = base.source.path.clone();
     let mut changes = Vec::new();
     let target = profile_file_path(&ctx.codex_home, name);

@@ -38,6 +38,9 @@ pub fn split_url(url: &str) -> Option<(&str, &str, &str)> {
 
 /// The region in a Bedrock host name (`bedrock-mantle.us-east-2.api.aws`, `bedrock-runtime.eu-west-1.amazonaws.com`).
 pub fn host_region(host: &str) -> Option<&str> {
+    if !is_aws_host(host) {
+        return None;
+    }
     let mut parts = host.split('.');
     let service = parts.next()?;
     if !service.starts_with("bedrock") {

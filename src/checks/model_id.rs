@@ -133,7 +133,7 @@ fn run(ctx: &Context) -> Outcome {
         return out;
     }
     if known.contains(&model.as_str()) {
-        let newest = catalog.first().map_or("", |s| s.as_str());
+        let newest = catalog.first().map_or("openai.gpt-oss-120b", |s| s.as_str());
         out.push(
             Finding::warn(format!(
                 "`{model}` is not in Codex {}'s Bedrock catalog: Codex warns about fallback metadata and may mis-size context and reasoning",
@@ -145,10 +145,14 @@ fn run(ctx: &Context) -> Outcome {
         return out;
     }
     match closest(&model, catalog.iter().map(String::as_str), 3) {
+        // A warning: new models arrive with names one edit away from old ones (gpt-6.1 → gpt-6.2).
         Some(near) => out.push(
-            Finding::fail(format!("`{model}` is not a Bedrock model id (did you mean `{near}`?)"))
-                .fix(set_model(near))
-                .at(location),
+            Finding::warn(format!(
+                "`{model}` is not in Codex {}'s Bedrock catalog (did you mean `{near}`?)",
+                rules.version
+            ))
+            .fix(set_model(near))
+            .at(location),
         ),
         None => out.push(
             Finding::warn(format!(

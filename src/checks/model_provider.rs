@@ -14,7 +14,7 @@ pub const CHECK: Check = Check {
         id: "model-provider",
         group: "config",
         kind: Kind::Offline,
-        fixable: Fixable::Safe,
+        fixable: Fixable::Sometimes,
         summary: "`model_provider` is exactly `amazon-bedrock` (or `amazon-bedrock-runtime` ≥ 0.148)",
         doc: include_str!("../../checks/model-provider.md"),
     },

@@ -12,7 +12,7 @@ pub const CHECK: Check = Check {
         id: "model-region",
         group: "region",
         kind: Kind::Offline,
-        fixable: Fixable::Unsafe,
+        fixable: Fixable::No,
         summary: "the model is offered in that region (catalog data with its verification date)",
         doc: include_str!("../../checks/model-region.md"),
     },

@@ -4,8 +4,8 @@
 use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, quoted, report_fatal};
 use crate::context::Context;
 use crate::fix::{Fix, FixOptions, remove_key};
+use crate::prediction::forbidden_provider_keys;
 use crate::prediction::provider_path;
-use crate::prediction::{MANTLE_PROVIDER, RUNTIME_PROVIDER, forbidden_provider_keys};
 use crate::report::{Finding, Outcome};
 
 /// The check.
@@ -26,7 +26,7 @@ fn run(ctx: &Context) -> Outcome {
     let allowed = ctx.rules.provider_overridable();
     let mut out = Outcome::pass(format!("Codex {} allows {}", ctx.rules.version, quoted(allowed)));
     out.set("allowed", allowed.to_vec());
-    for id in [MANTLE_PROVIDER, RUNTIME_PROVIDER] {
+    for id in crate::prediction::bedrock_ids(&ctx.rules) {
         for (key, found) in forbidden_provider_keys(ctx, id) {
             out.push(
                 Finding::fail(format!(
@@ -56,7 +56,7 @@ fn run(ctx: &Context) -> Outcome {
 /// built-in provider already has its URL and auth).
 fn fixes(ctx: &Context, _options: &FixOptions) -> Vec<Fix> {
     let mut out = Vec::new();
-    for id in [MANTLE_PROVIDER, RUNTIME_PROVIDER] {
+    for id in crate::prediction::bedrock_ids(&ctx.rules) {
         for (key, _) in forbidden_provider_keys(ctx, id) {
             let why = format!("Codex {} does not allow changing it on the built-in provider", ctx.rules.version);
             out.extend(remove_key(ctx, "provider-overrides", &provider_path(id, &[key.as_str()]), &why));

@@ -54,7 +54,7 @@ fn hint(path: &str) -> &'static str {
 
 fn run(ctx: &Context) -> Outcome {
     let mut unknown: Vec<(String, Found<'_>)> = Vec::new();
-    for id in [MANTLE_PROVIDER, RUNTIME_PROVIDER] {
+    for id in crate::prediction::bedrock_ids(&ctx.rules) {
         for (key, found) in ctx.config.keys(&provider_path(id, &[])) {
             if !PROVIDER_FIELDS.contains(&key.as_str()) {
                 unknown.push((format!("model_providers.{id}.{key}"), found));
@@ -127,7 +127,7 @@ const IGNORED_AWS_KEYS: &[&str] = &["wire_api", "regions", "additional_regions"]
 
 fn fixes(ctx: &Context, _options: &FixOptions) -> Vec<Fix> {
     let mut out = Vec::new();
-    for id in [MANTLE_PROVIDER, RUNTIME_PROVIDER] {
+    for id in crate::prediction::bedrock_ids(&ctx.rules) {
         for key in IGNORED_AWS_KEYS {
             out.extend(remove_key(ctx, "unknown-keys", &provider_path(id, &["aws", key]), "Codex ignores it"));
         }

@@ -4,7 +4,7 @@
 use super::{Check, CheckMeta, Fixable, Kind, Runner, report_fatal};
 use crate::context::Context;
 use crate::fix::{Fix, FixOptions, remove_key};
-use crate::prediction::{MANTLE_PROVIDER, RUNTIME_PROVIDER, provider_path};
+use crate::prediction::provider_path;
 use crate::report::{Finding, Outcome};
 
 /// The check.
@@ -23,7 +23,7 @@ pub const CHECK: Check = Check {
 
 fn run(ctx: &Context) -> Outcome {
     let mut out = Outcome::pass("not set (`responses` is the default and the only value)");
-    for id in [MANTLE_PROVIDER, RUNTIME_PROVIDER] {
+    for id in crate::prediction::bedrock_ids(&ctx.rules) {
         if let Some(found) = ctx.config.get(&provider_path(id, &["wire_api"]))
             && found.as_str() == Some("responses")
         {
@@ -47,7 +47,7 @@ fn run(ctx: &Context) -> Outcome {
 /// the only value Bedrock accepts (safe).
 fn fixes(ctx: &Context, _options: &FixOptions) -> Vec<Fix> {
     let mut out = Vec::new();
-    for id in [MANTLE_PROVIDER, RUNTIME_PROVIDER] {
+    for id in crate::prediction::bedrock_ids(&ctx.rules) {
         let logical = provider_path(id, &["wire_api"]);
         if ctx.config.get(&logical).is_some_and(|f| f.as_str() != Some("responses")) {
             out.extend(remove_key(ctx, "wire-api", &logical, "only `responses` exists, and it is the default"));

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::{Item, Table, TableLike};
 
-use super::files::{FileRead, Location, SourceFile, locate};
+use super::files::{Location, SourceFile, locate};
 
 /// A config file and the outcome of parsing it.
 #[derive(Clone, Debug)]
@@ -265,7 +265,10 @@ fn insert_dotted(root: &mut Table, key: &str, value: toml_edit::Value) {
             t.set_implicit(true);
             Item::Table(t)
         });
-        if !entry.is_table() {
+        // Codex deep-merges overrides: an inline table set by an earlier `-c` is merged into, not replaced.
+        if let Some(inline) = entry.as_inline_table().cloned() {
+            *entry = Item::Table(inline.into_table());
+        } else if !entry.is_table() {
             let mut t = Table::new();
             t.set_implicit(true);
             *entry = Item::Table(t);
@@ -300,7 +303,7 @@ pub fn assemble(
         from_override.or(from_base).map(str::to_owned)
     };
     if profiles_v2 {
-        if let Some(name) = profile {
+        if let Some(name) = profile.filter(|n| is_profile_name(n)) {
             let file = ConfigFile::load(&profile_file_path(codex_home, name));
             config.files.push(file);
             let idx = config.files.len() - 1;
@@ -319,14 +322,15 @@ pub fn assemble(
     config
 }
 
+/// Whether `name` can name a profile file: one path component, so `NAME.config.toml` stays inside
+/// `$CODEX_HOME` (an absolute or `../` name would point anywhere).
+pub fn is_profile_name(name: &str) -> bool {
+    !name.is_empty() && !name.contains(['/', '\\']) && !name.contains("..")
+}
+
 /// `$CODEX_HOME/NAME.config.toml`.
 pub fn profile_file_path(codex_home: &Path, name: &str) -> PathBuf {
     codex_home.join(format!("{name}.config.toml"))
-}
-
-/// Whether `read` is a parse failure worth stopping for.
-pub fn is_text(read: &FileRead) -> bool {
-    matches!(read, FileRead::Text(_))
 }
 
 #[cfg(test)]

@@ -52,11 +52,35 @@ impl Framing {
         Framing { bom: text.starts_with('\u{feff}'), crlf: crlf > 0 && crlf * 2 >= lf }
     }
 
-    /// Re-applies the framing to toml_edit's output.
-    pub fn apply(self, text: &str) -> String {
-        let mut out = if self.crlf { text.replace("\r\n", "\n").replace('\n', "\r\n") } else { text.to_owned() };
-        if self.bom && !out.starts_with('\u{feff}') {
-            out.insert(0, '\u{feff}');
+    /// Re-applies the framing to toml_edit's output (which uses `\n` throughout): lines that did not
+    /// change keep their own ending, new lines get the file's majority ending, and the BOM comes back.
+    pub fn restore(self, original: &str, edited: &str) -> String {
+        let original = original.trim_start_matches('\u{feff}');
+        let plain = original.replace("\r\n", "\n");
+        let endings: Vec<&str> =
+            original.split_inclusive('\n').map(|l| if l.ends_with("\r\n") { "\r\n" } else { "\n" }).collect();
+        let default = if self.crlf { "\r\n" } else { "\n" };
+        let mut out = String::with_capacity(edited.len() + edited.len() / 20);
+        if self.bom {
+            out.push('\u{feff}');
+        }
+        let diff = similar::TextDiff::from_lines(plain.as_str(), edited);
+        for change in diff.iter_all_changes() {
+            if change.tag() == similar::ChangeTag::Delete {
+                continue;
+            }
+            let line = change.value();
+            let ending = match (change.tag(), change.old_index()) {
+                (similar::ChangeTag::Equal, Some(i)) => endings.get(i).copied().unwrap_or(default),
+                _ => default,
+            };
+            match line.strip_suffix('\n') {
+                Some(body) => {
+                    out.push_str(body);
+                    out.push_str(ending);
+                }
+                None => out.push_str(line),
+            }
         }
         out
     }
@@ -73,7 +97,7 @@ pub fn apply(text: &str, edits: &[Edit]) -> Result<String, String> {
             Edit::Remove { path } => remove(&mut doc, path),
         }
     }
-    Ok(framing.apply(&doc.to_string()))
+    Ok(framing.restore(text, &doc.to_string()))
 }
 
 fn set(doc: &mut DocumentMut, path: &[String], value: Value) -> Result<(), String> {
@@ -242,6 +266,14 @@ mod tests {
         let text = "\u{feff}# c\r\nmodel = \"a\"\r\n";
         let out = apply(text, &[set_edit("model", "b")]).unwrap();
         assert_eq!(out, "\u{feff}# c\r\nmodel = \"b\"\r\n");
+    }
+
+    #[test]
+    fn mixed_line_endings_are_kept_line_by_line() {
+        let text = "a = 1\r\nmodel = \"x\"\nb = 2\r\n";
+        assert_eq!(apply(text, &[set_edit("model", "y")]).unwrap(), "a = 1\r\nmodel = \"y\"\r\nb = 2\r\n");
+        let lf = "a = 1\nb = 2\n";
+        assert_eq!(apply(lf, &[set_edit("c", "z")]).unwrap(), "a = 1\nb = 2\nc = \"z\"\n");
     }
 
     #[test]

@@ -204,7 +204,12 @@ pub struct Converged {
 /// [`MAX_ROUNDS`]). The user's files are compared with the final copy only, which makes `fix`
 /// idempotent: run again, it finds nothing.
 pub fn converge(inputs: &crate::context::Inputs, codex_home: &Path, options: &FixOptions) -> Result<Converged, String> {
-    let scratch = tempfile_dir()?;
+    // Private (0700) and removed on every return path: it holds copies of .env and auth.json.
+    let scratch_dir = tempfile::Builder::new()
+        .prefix("bedrock-doctor-fix-")
+        .tempdir()
+        .map_err(|e| format!("cannot create a scratch directory: {e}"))?;
+    let scratch = scratch_dir.path().to_path_buf();
     let mut originals: BTreeMap<String, (Option<String>, Option<u32>)> = BTreeMap::new();
     if let Ok(entries) = std::fs::read_dir(codex_home) {
         for entry in entries.flatten() {
@@ -213,8 +218,13 @@ pub fn converge(inputs: &crate::context::Inputs, codex_home: &Path, options: &Fi
             if !is_fix_file(&name) || !path.is_file() {
                 continue;
             }
-            let text =
-                std::fs::read_to_string(&path).map_err(|e| format!("refusing to edit {}: {e}", path.display()))?;
+            // A file fix never edits (a binary auth.json, a stray profile file) must not stop it.
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                if name == "config.toml" {
+                    return Err(format!("refusing to edit {}: not UTF-8 text", path.display()));
+                }
+                continue;
+            };
             std::fs::write(scratch.join(&name), &text).map_err(|e| e.to_string())?;
             let mode = mode_of(&path);
             if let Some(m) = mode {
@@ -269,19 +279,12 @@ pub fn converge(inputs: &crate::context::Inputs, codex_home: &Path, options: &Fi
         fix.title = fix.title.replace(&shown, &real);
         fix.note = fix.note.take().map(|n| n.replace(&shown, &real));
     }
-    let _ = std::fs::remove_dir_all(&scratch);
+    drop(scratch_dir);
     Ok(converged)
 }
 
 /// Rounds of fixing before giving up on a fixed point.
 pub const MAX_ROUNDS: usize = 4;
-
-fn tempfile_dir() -> Result<PathBuf, String> {
-    let base =
-        std::env::temp_dir().join(format!("bedrock-doctor-fix-{}-{}", std::process::id(), crate::live::unix_now()));
-    std::fs::create_dir_all(&base).map_err(|e| format!("cannot create a scratch directory: {e}"))?;
-    Ok(base)
-}
 
 #[cfg(unix)]
 fn mode_of(path: &Path) -> Option<u32> {

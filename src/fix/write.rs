@@ -46,7 +46,8 @@ pub fn write_with(
     let text_changes = result.old.as_deref() != Some(result.new.as_str());
     if let (Some(old), true) = (&result.old, backup && text_changes) {
         let path = backup_path(&result.path);
-        std::fs::write(&path, old).map_err(|e| format!("cannot write the backup {}: {e}", path.display()))?;
+        create_private(&path, old.as_bytes())
+            .map_err(|e| format!("cannot write the backup {}: {e}", path.display()))?;
         copy_mode(&target, &path);
         backup_written = Some(path);
     }
@@ -57,10 +58,7 @@ pub fn write_with(
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temp = dir.join(format!(".{name}.bedrock-doctor.{}.tmp", std::process::id()));
     let outcome = (|| -> std::io::Result<()> {
-        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
-        file.write_all(result.new.as_bytes())?;
-        file.sync_all()?;
-        drop(file);
+        create_private(&temp, result.new.as_bytes())?;
         if result.old.is_some() {
             copy_mode(&target, &temp);
         }
@@ -79,6 +77,21 @@ pub fn write_with(
         return Err(format!("could not write {shown}: {e} (the original is unchanged)"));
     }
     Ok(backup_written)
+}
+
+/// Creates a new file readable by its owner only (the copy of a config that may hold secrets must not be
+/// readable by others for even a moment), writes and flushes it.
+fn create_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 #[cfg(unix)]

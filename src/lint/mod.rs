@@ -159,7 +159,7 @@ pub fn lint(files: &[PathBuf], options: &LintOptions) -> Vec<FileReport> {
         .map(|(slot, path)| {
             slot.unwrap_or_else(|| FileReport {
                 path: path.clone(),
-                report: Report { results: vec![crashed(path)] },
+                report: Report { results: vec![crashed(path)], secrets: Vec::new() },
                 secrets: Vec::new(),
             })
         })
@@ -212,13 +212,16 @@ fn lint_config(path: &Path, template: &Template, options: &LintOptions) -> FileR
         }
         results.push(CheckResult { meta: &check.meta, outcome, duration: start.elapsed(), fix: None });
     }
-    if let Some(policy) = &options.policy {
+    let policy_selected = (options.selection.select.is_empty()
+        || options.selection.select.iter().any(|s| s == "policy"))
+        && !options.selection.ignore.iter().any(|s| s == "policy");
+    if let Some(policy) = options.policy.as_ref().filter(|_| policy_selected) {
         let start = Instant::now();
         let outcome = policy::evaluate(policy, &ctx);
         results.push(CheckResult { meta: &policy::META, outcome, duration: start.elapsed(), fix: None });
     }
     let secrets = Redactor::secrets_of(&ctx);
-    FileReport { path: path.to_path_buf(), report: Report { results }, secrets }
+    FileReport { path: path.to_path_buf(), report: Report { results, secrets: Vec::new() }, secrets }
 }
 
 fn lint_dotenv(path: &Path) -> FileReport {
@@ -242,7 +245,7 @@ fn lint_dotenv(path: &Path) -> FileReport {
         }
     }
     let result = CheckResult { meta, outcome, duration: start.elapsed(), fix: None };
-    FileReport { path: path.to_path_buf(), report: Report { results: vec![result] }, secrets }
+    FileReport { path: path.to_path_buf(), report: Report { results: vec![result], secrets: Vec::new() }, secrets }
 }
 
 #[cfg(test)]

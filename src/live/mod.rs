@@ -29,7 +29,7 @@ use crate::prediction::{AuthMethod, AuthSource};
 
 /// Endpoint overrides the doctor honours; each one is shown in the report.
 pub const ENDPOINT_OVERRIDES: &[&str] =
-    &["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_BEDROCK", "AWS_ENDPOINT_URL_BEDROCK_MANTLE"];
+    &[AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_BEDROCK, AWS_ENDPOINT_URL_BEDROCK_MANTLE];
 
 /// Instance metadata gets this long to answer a connection: off EC2 it never does, and the run must not
 /// stall on it (aws-config's default is 1 s per attempt, several attempts).
@@ -94,6 +94,16 @@ impl Live {
             None => None,
         };
         Live { region, provider, credentials: OnceCell::new(), timeout, http: http_client(ctx, timeout), overrides }
+    }
+
+    /// The secret parts of the credentials resolved so far (for the redactor).
+    pub fn resolved_secrets(&self) -> Vec<String> {
+        match self.credentials.get() {
+            Some(Resolved::Credentials(c)) => {
+                std::iter::once(c.secret_access_key().to_owned()).chain(c.session_token().map(str::to_owned)).collect()
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// The credentials, resolved once and shared.
@@ -199,7 +209,7 @@ fn http_client(ctx: &Context, timeout: Duration) -> Result<reqwest::Client, Stri
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(3)))
         .user_agent(concat!("bedrock-doctor/", env!("CARGO_PKG_VERSION")));
-    for var in ["CODEX_CA_CERTIFICATE", "SSL_CERT_FILE"] {
+    for var in [CODEX_CA_CERTIFICATE, SSL_CERT_FILE] {
         let Some(path) = ctx.env.trimmed(var) else { continue };
         let pem = std::fs::read(path).map_err(|e| format!("{var}={path}: {e}"))?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| format!("{var}={path}: {e}"))?;
@@ -215,5 +225,4 @@ pub fn unix_now() -> i64 {
     SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
-/// The shared live state.
 pub type SharedLive = Arc<Live>;

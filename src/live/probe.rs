@@ -16,7 +16,7 @@ use crate::catalog::{Feature, Rules};
 use crate::checks::endpoint::{is_aws_host, split_url};
 
 /// The variable that redirects the probe (for tests and gateways); always shown in the report.
-pub const MANTLE_ENDPOINT_OVERRIDE: &str = "AWS_ENDPOINT_URL_BEDROCK_MANTLE";
+pub const MANTLE_ENDPOINT_OVERRIDE: &str = crate::env_vars::AWS_ENDPOINT_URL_BEDROCK_MANTLE;
 
 /// Where the probe goes.
 #[derive(Clone, Debug, PartialEq, Eq)]

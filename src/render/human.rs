@@ -134,9 +134,22 @@ pub fn render(ctx: &Context, report: &Report, style: Style) -> String {
             for (key, value) in &result.outcome.details {
                 let text = match value {
                     serde_json::Value::String(s) => s.clone(),
+                    // One entry a line: the `rules` of codex-version are two dozen of them.
+                    serde_json::Value::Object(map) => map
+                        .iter()
+                        .map(|(k, v)| format!("\n  {k}: {}", v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+                        .collect(),
                     other => other.to_string(),
                 };
-                let _ = writeln!(out, "      {}", paint.dim(&format!("{key}: {}", text.replace('\n', "\n        "))));
+                let _ = writeln!(
+                    out,
+                    "      {}",
+                    paint.dim(&format!(
+                        "{key}:{}{}",
+                        if text.starts_with('\n') { "" } else { " " },
+                        text.replace('\n', "\n        ")
+                    ))
+                );
             }
             let _ = writeln!(out, "      {}", paint.dim(&format!("{:.2} ms", result.duration.as_secs_f64() * 1000.0)));
         }

@@ -54,7 +54,10 @@ pub fn check(result: &CheckResult) -> Value {
         "summary": result.summary(),
         "details": details,
         "remediation": headline.and_then(|f| f.remediation.clone()),
-        "fix": result.fix.map(|f| json!({"available": true, "safe": f.safe})),
+                "fix": match result.fix {
+            Some(f) => json!({"available": true, "safe": f.safe}),
+            None => json!({"available": false, "safe": false}),
+        },
         "location": location(&headline.and_then(|f| f.location.clone())),
         "duration_ms": result.duration.as_secs_f64() * 1000.0,
     })
