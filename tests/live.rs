@@ -322,6 +322,50 @@ fn faults_are_bounded_and_named() {
 }
 
 #[test]
+fn dns_and_proxy_failures_are_named() {
+    let Some(standin) = Standin::start(&[]) else { return };
+    // A dead proxy (reqwest proxies loopback too): named as the proxy, not the network.
+    let proxied = keys(TestEnv::new().config(CONFIG))
+        .env("AWS_ENDPOINT_URL_BEDROCK_MANTLE", &standin.url("http"))
+        .env("HTTP_PROXY", "http://127.0.0.1:9");
+    let report = live_json(&proxied, "0.169.0", &["--select", "responses-probe"]);
+    assert_eq!(kind(&report, "responses-probe"), "proxy", "{}", check(&report, "responses-probe"));
+    // An unsupported region has no Mantle host: DNS fails. Run in a network namespace with only
+    // loopback, so the lookup fails at once and nothing leaves the machine.
+    if Command::new("unshare").args(["-n", "true"]).status().map(|s| !s.success()).unwrap_or(true) {
+        eprintln!("SKIP: DNS case needs `unshare -n`");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".codex")).unwrap();
+    std::fs::write(dir.path().join(".codex/config.toml"), CONFIG).unwrap();
+    let out = Command::new("unshare")
+        .args(["-n", "sh", "-c", "ip link set lo up 2>/dev/null; exec \"$@\"", "sh", common::BIN])
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--codex-version",
+            "0.169.0",
+            "--timeout",
+            "3",
+            "--select",
+            "responses-probe",
+        ])
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .env("HOME", dir.path())
+        .env("AWS_ACCESS_KEY_ID", AKID)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .env("AWS_ENDPOINT_URL_BEDROCK_MANTLE", "http://bedrock-mantle.xx-nowhere-1.invalid")
+        .output()
+        .unwrap();
+    let report: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(kind(&report, "responses-probe"), "dns", "{}", check(&report, "responses-probe"));
+}
+
+#[test]
 fn credentials_are_not_sent_to_a_non_aws_base_url() {
     let Some(standin) = Standin::start(&[]) else { return };
     let config =

@@ -108,7 +108,20 @@ async fn check(ctx: &Context, live: &Live) -> Outcome {
             }
         }
         Err(error) => {
-            let verdict = transport_error(&error, &target.host, live.timeout.as_secs_f64());
+            let mut verdict = transport_error(&error, &target.host, live.timeout.as_secs_f64());
+            // reqwest does not say "proxy" when the proxy refuses: a configured proxy is the suspect
+            // for a connection that failed outright.
+            let proxy = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+                .iter()
+                .find_map(|k| ctx.env.trimmed(k).map(|v| (*k, v)));
+            if let (Some((var, value)), "network") = (proxy, verdict.kind) {
+                verdict = Verdict {
+                    kind: "proxy",
+                    message: format!("the request through the proxy {var}={value} failed ({error})"),
+                    remediation: Some(format!("Check that the proxy at {value} is up, or exempt AWS with NO_PROXY")),
+                    ..verdict
+                };
+            }
             out.set("kind", verdict.kind);
             out.push(finding(verdict));
         }
