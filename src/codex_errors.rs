@@ -13,9 +13,23 @@ fn load_prefix(rules: &Rules) -> &'static str {
     if rules.has(Feature::UnknownKeyWarning) { "Error loading config.toml: " } else { "Error: " }
 }
 
-/// §2.8: malformed TOML.
-pub fn malformed_toml(file: &Path, line: usize, column: usize, message: &str) -> String {
-    format!("Error loading config.toml:\n{}:{line}:{column}: {message}", file.display())
+/// §2.8 and the fidelity suite: malformed TOML, with the caret snippet Codex prints under it
+/// (`source_line` is the text of line `line`; `width` the length of the error's span, at least 1).
+pub fn malformed_toml(
+    file: &Path,
+    line: usize,
+    column: usize,
+    message: &str,
+    source_line: &str,
+    width: usize,
+) -> String {
+    let gutter = " ".repeat(line.to_string().len() + 1);
+    let carets = "^".repeat(width.max(1));
+    let pad = " ".repeat(column.saturating_sub(1));
+    format!(
+        "Error loading config.toml:\n{}:{line}:{column}: {message}\n{gutter}|\n{line} | {source_line}\n{gutter}| {pad}{carets}",
+        file.display()
+    )
 }
 
 /// A config file Codex cannot read at all (directory, permissions, not UTF-8). The wording after the

@@ -321,7 +321,14 @@ fn load_errors(ctx: &Context, fatal: &mut Vec<Fatal>) {
             continue;
         }
         if let Some(e) = file.parse_error() {
-            let text = err::malformed_toml(&file.source.path, e.location.line, e.location.column, &e.message);
+            let text = err::malformed_toml(
+                &file.source.path,
+                e.location.line,
+                e.location.column,
+                &e.message,
+                &e.source_line,
+                e.width,
+            );
             fatal.push(Fatal { check: "config-file", text, location: Some(e.location.clone()) });
             return;
         }

@@ -28,6 +28,10 @@ pub struct ParseError {
     pub message: String,
     /// Where the error is.
     pub location: Location,
+    /// Length of the offending span, in characters (at least 1).
+    pub width: usize,
+    /// The text of the offending line.
+    pub source_line: String,
 }
 
 impl ConfigFile {
@@ -61,11 +65,11 @@ fn parse(path: &Path, text: &str) -> Result<Table, ParseError> {
     match toml_edit::Document::parse(text.to_owned()) {
         Ok(doc) => Ok(doc.as_table().clone()),
         Err(e) => {
-            let start = e.span().map_or(0, |s| s.start);
-            Err(ParseError {
-                message: e.message().trim_end().to_owned(),
-                location: locate(path, text, &(start..start)),
-            })
+            let span = e.span().unwrap_or(0..0);
+            let location = locate(path, text, &(span.start..span.start));
+            let source_line = text.lines().nth(location.line - 1).unwrap_or("").to_owned();
+            let width = text.get(span.clone()).map_or(1, |s| s.chars().count().max(1));
+            Err(ParseError { message: e.message().trim_end().to_owned(), location, width, source_line })
         }
     }
 }
