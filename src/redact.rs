@@ -30,8 +30,9 @@ pub fn mask(secret: &str) -> String {
 pub struct Redactor {
     secrets: Vec<String>,
     /// One automaton over every secret: scrubbing stays linear in the output, however many secrets a
-    /// `lint` run over thousands of templates collected.
-    matcher: Option<aho_corasick::AhoCorasick>,
+    /// `lint` run over thousands of templates collected. Built on the first scrub: `lint` gathers a
+    /// context (and so a redactor) per template but scrubs only once, with a redactor of its own.
+    matcher: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>>,
 }
 
 impl Redactor {
@@ -48,54 +49,32 @@ impl Redactor {
         // Longest first, so a secret that contains another is replaced whole.
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         secrets.dedup();
-        // The NFA builds in time linear in the patterns; the DFA the builder would pick for a few
-        // patterns costs ~256 states per byte, minutes for one absurdly long "secret" in a hostile file.
-        let matcher = aho_corasick::AhoCorasick::builder()
-            .kind(Some(aho_corasick::AhoCorasickKind::NoncontiguousNFA))
-            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-            .build(&secrets)
-            .ok()
-            .filter(|_| !secrets.is_empty());
-        Redactor { secrets, matcher }
+        Redactor { secrets, matcher: std::sync::OnceLock::new() }
+    }
+
+    fn matcher(&self) -> Option<&aho_corasick::AhoCorasick> {
+        self.matcher
+            .get_or_init(|| {
+                // The NFA builds in time linear in the patterns; the DFA the builder would pick for a few
+                // patterns costs ~256 states per byte, minutes for one absurdly long "secret" in a hostile file.
+                aho_corasick::AhoCorasick::builder()
+                    .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                    .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                    .build(&self.secrets)
+                    .ok()
+                    .filter(|_| !self.secrets.is_empty())
+            })
+            .as_ref()
+    }
+
+    /// The secrets this redactor masks.
+    pub fn secrets(&self) -> &[String] {
+        &self.secrets
     }
 
     /// Collects every secret the context holds.
     pub fn from_context(ctx: &Context) -> Redactor {
-        Redactor::new(Redactor::secrets_of(ctx))
-    }
-
-    /// Every secret value the context holds.
-    pub fn secrets_of(ctx: &Context) -> Vec<String> {
-        let mut found: Vec<String> = Vec::new();
-        for var in SECRET_VARS {
-            found.extend(ctx.process_env.get(*var).cloned());
-            found.extend(ctx.env.value(var).map(str::to_owned));
-        }
-        for (key, value) in &ctx.dotenv.pairs {
-            if looks_secret_name(key) {
-                found.push(value.clone());
-            }
-        }
-        for (key, value) in &ctx.process_env {
-            if looks_secret_name(key) {
-                found.push(value.clone());
-            }
-        }
-        found.extend(ctx.auth_json.secrets());
-        found.extend(ctx.aws.secrets());
-        // `https://user:password@host/…` in a base_url.
-        if let Some(base) = &ctx.prediction.base_url
-            && let Some((_, rest)) = base.split_once("://")
-            && let Some((userinfo, _)) = rest.split('/').next().unwrap_or("").rsplit_once('@')
-        {
-            found.push(userinfo.to_owned());
-        }
-        for file in &ctx.config.files {
-            if let Some(text) = file.source.text() {
-                found.extend(crate::secrets::scan(text).into_iter().map(|hit| hit.value));
-            }
-        }
-        found
+        Redactor::new(secrets_of(ctx))
     }
 
     /// Adds more secrets (e.g. credentials resolved by a live check).
@@ -106,7 +85,7 @@ impl Redactor {
 
     /// `text` with every known secret masked and every key-shaped token masked.
     pub fn scrub(&self, text: &str) -> String {
-        let known = match &self.matcher {
+        let known = match self.matcher() {
             Some(ac) => {
                 let masks: Vec<String> = self.secrets.iter().map(|s| mask(s)).collect();
                 ac.replace_all(text, &masks)
@@ -115,6 +94,40 @@ impl Redactor {
         };
         mask_key_shapes(&known)
     }
+}
+
+/// Every secret value the context holds.
+fn secrets_of(ctx: &Context) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    for var in SECRET_VARS {
+        found.extend(ctx.process_env.get(*var).cloned());
+        found.extend(ctx.env.value(var).map(str::to_owned));
+    }
+    for (key, value) in &ctx.dotenv.pairs {
+        if looks_secret_name(key) {
+            found.push(value.clone());
+        }
+    }
+    for (key, value) in &ctx.process_env {
+        if looks_secret_name(key) {
+            found.push(value.clone());
+        }
+    }
+    found.extend(ctx.auth_json.secrets());
+    found.extend(ctx.aws.secrets());
+    // `https://user:password@host/…` in a base_url.
+    if let Some(base) = &ctx.prediction.base_url
+        && let Some((_, rest)) = base.split_once("://")
+        && let Some((userinfo, _)) = rest.split('/').next().unwrap_or("").rsplit_once('@')
+    {
+        found.push(userinfo.to_owned());
+    }
+    for file in &ctx.config.files {
+        if let Some(text) = file.source.text() {
+            found.extend(crate::secrets::scan(text).into_iter().map(|hit| hit.value));
+        }
+    }
+    found
 }
 
 /// Variable names that hold secrets by convention.

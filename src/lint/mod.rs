@@ -15,7 +15,6 @@ use semver::Version;
 
 use crate::checks::{CHECKS, Runner};
 use crate::context::{Context, Inputs, Location, Options};
-use crate::redact::Redactor;
 use crate::report::{CheckResult, Finding, Outcome, Report};
 use crate::runner::Selection;
 
@@ -220,7 +219,7 @@ fn lint_config(path: &Path, template: &Template, options: &LintOptions) -> FileR
         let outcome = policy::evaluate(policy, &ctx);
         results.push(CheckResult { meta: &policy::META, outcome, duration: start.elapsed(), fix: None });
     }
-    let secrets = Redactor::secrets_of(&ctx);
+    let secrets = ctx.redactor.secrets().to_vec();
     FileReport { path: path.to_path_buf(), report: Report { results, secrets: Vec::new() }, secrets }
 }
 

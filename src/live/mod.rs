@@ -57,6 +57,7 @@ pub struct Live {
     /// The credentials provider of Codex's auth path.
     provider: Option<SharedCredentialsProvider>,
     credentials: OnceCell<Resolved>,
+    sdk: OnceCell<aws_config::SdkConfig>,
     /// Per-check time limit.
     pub timeout: Duration,
     /// The HTTP client of the Responses probe.
@@ -93,7 +94,15 @@ impl Live {
             Some(auth) => credentials_provider(ctx, auth.source, region.as_deref()).await,
             None => None,
         };
-        Live { region, provider, credentials: OnceCell::new(), timeout, http: http_client(ctx, timeout), overrides }
+        Live {
+            region,
+            provider,
+            credentials: OnceCell::new(),
+            sdk: OnceCell::new(),
+            timeout,
+            http: http_client(ctx, timeout),
+            overrides,
+        }
     }
 
     /// The secret parts of the credentials resolved so far (for the redactor).
@@ -132,10 +141,14 @@ impl Live {
         }
     }
 
-    /// An SDK config for STS and Bedrock calls with fixed credentials (already resolved: the SDK must
-    /// not resolve them again) and bounded timeouts. Endpoint overrides come from the environment, read
-    /// by aws-config itself.
+    /// The SDK config for STS and Bedrock calls, loaded once per run and shared: fixed credentials
+    /// (already resolved: the SDK must not resolve them again) and bounded timeouts. Endpoint overrides
+    /// come from the environment, read by aws-config itself.
     pub async fn sdk_config(&self, creds: Credentials) -> aws_config::SdkConfig {
+        self.sdk.get_or_init(|| self.load_sdk_config(creds)).await.clone()
+    }
+
+    async fn load_sdk_config(&self, creds: Credentials) -> aws_config::SdkConfig {
         let timeouts = TimeoutConfig::builder()
             .connect_timeout(self.timeout.min(Duration::from_secs(3)))
             .operation_timeout(self.timeout)
