@@ -209,7 +209,29 @@ pub fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
     // The catalog is our own compiled-in data; `tests::catalog_parses` keeps it valid, so a failure here
     // is a build defect, not user input.
-    CATALOG.get_or_init(|| toml_edit::de::from_str(CATALOG_TOML).expect("checks/catalog.toml is valid"))
+    CATALOG.get_or_init(|| Catalog::parse(CATALOG_TOML).expect("checks/catalog.toml is valid"))
+}
+
+/// The text of the compiled-in catalog (tests derive mutated copies from it).
+pub const CATALOG_SOURCE: &str = CATALOG_TOML;
+
+/// A catalog text that does not parse.
+#[derive(Debug)]
+pub struct CatalogError(toml_edit::de::Error);
+
+impl std::fmt::Display for CatalogError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "parsing the rules catalog: {}", self.0)
+    }
+}
+
+impl std::error::Error for CatalogError {}
+
+impl Catalog {
+    /// Parses a catalog text (the compiled-in one, or a test's mutated copy).
+    pub fn parse(text: &str) -> Result<Catalog, CatalogError> {
+        toml_edit::de::from_str(text).map_err(CatalogError)
+    }
 }
 
 /// Rule matching ignores pre-release tags: `0.136.0-alpha.2` behaves like the 0.136.0 line it belongs to.
@@ -231,9 +253,14 @@ pub struct Rules {
 }
 
 impl Rules {
-    /// The rules of `version`.
+    /// The rules of `version` in the compiled-in catalog.
     pub fn for_version(version: Version) -> Self {
-        Rules { version, catalog: catalog() }
+        Rules::new(version, catalog())
+    }
+
+    /// The rules of `version` in `catalog`.
+    pub fn new(version: Version, catalog: &'static Catalog) -> Self {
+        Rules { version, catalog }
     }
 
     /// The catalog behind these rules.

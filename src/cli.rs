@@ -9,12 +9,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use semver::Version;
 
 use crate::checks::{CHECKS, Kind};
-use crate::context::{Context, Inputs, Options};
+use crate::context::{Context, Inputs, Mode, Options};
 use crate::env_vars::{CLICOLOR_FORCE, NO_COLOR};
+use crate::meta::CheckId;
 use crate::redact::Redactor;
 use crate::render::{self, Format, Style, Target};
-use crate::report::Status;
 use crate::runner::{self, Selection};
+use crate::session::Session;
 
 /// Predicts exactly what OpenAI Codex will do on Amazon Bedrock, explains every problem and how to fix it.
 #[derive(Debug, Parser)]
@@ -212,19 +213,18 @@ fn options(c: &Common) -> Options {
         timeout: Duration::from_secs_f64(c.timeout),
         scan_apps: true,
         config_path: None,
-        isolated: false,
+        mode: Mode::Machine,
     }
 }
 
 fn check(c: &Common) -> i32 {
-    let selection = Selection { select: c.select.clone(), ignore: c.ignore.clone() };
-    let unknown = selection.unknown_ids();
-    if !unknown.is_empty() {
-        return usage_error(&format!("unknown check id(s): {} (see `bedrock-doctor list`)", unknown.join(", ")));
-    }
+    let selection = match selection(c, false) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let inputs = Inputs::from_process(options(c));
     let color = use_color(c.color, &inputs.env);
-    let ctx = Arc::new(Context::gather(inputs));
+    let ctx = Arc::new(Session::new(Context::gather(inputs)));
     let live = !c.offline && CHECKS.iter().any(|check| check.meta.kind == Kind::Live && selection.includes(check));
     if live {
         apply_dotenv(&ctx);
@@ -241,113 +241,36 @@ fn check(c: &Common) -> i32 {
 }
 
 fn fix(c: &Common, args: &FixArgs) -> i32 {
-    use crate::fix::{self, FixOptions};
-    let mut opts = options(c);
-    // Fixing is local work: the live checks neither decide nor verify it.
-    opts.offline = true;
-    let gather = || Context::gather(Inputs::from_process(opts.clone()));
-    let ctx = gather();
-    let scrub = |text: &str| ctx.redactor.scrub(text);
-    if let Some(base) = ctx.config.base() {
-        if let Some(e) = base.parse_error() {
-            eprintln!(
-                "bedrock-doctor: refusing to edit {}: it does not parse ({}:{}: {}); fix the syntax first",
-                base.source.path.display(),
-                e.location.line,
-                e.location.column,
-                e.message
-            );
-            return 1;
-        }
-        if base.source.exists() && base.source.text().is_none() {
-            eprintln!("bedrock-doctor: refusing to edit: {}", base.source.problem().unwrap_or_default());
-            return 1;
-        }
-    }
-    let fix_options = FixOptions {
-        unsafe_fixes: args.unsafe_fixes,
-        region: args.region.clone(),
-        model: args.model.clone(),
-        aws_profile: args.aws_profile.clone(),
+    use crate::ops::fix::{FixRequest, run};
+    let request = FixRequest {
+        fix: crate::fix::FixOptions {
+            unsafe_fixes: args.unsafe_fixes,
+            region: args.region.clone(),
+            model: args.model.clone(),
+            aws_profile: args.aws_profile.clone(),
+        },
+        dry_run: args.dry_run,
+        backup: !args.no_backup,
+        ascii: c.ascii,
+        strict: c.strict,
     };
-    let converged = match fix::converge(&Inputs::from_process(opts.clone()), &ctx.codex_home, &fix_options) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("bedrock-doctor: {e}");
-            return 1;
-        }
-    };
-    let mut out = String::new();
-    let arrow = if c.ascii { "->" } else { "→" };
-    for f in &converged.applied {
-        out.push_str(&format!("fix   {:<18} {}\n", f.check, f.title));
-        if let Some(note) = &f.note {
-            out.push_str(&format!("      {:<18} {arrow} {note}\n", ""));
-        }
+    let done = run(&Inputs::from_process(options(c)), &request);
+    let written = emit(&done.stdout);
+    if let Some(e) = &done.error {
+        eprintln!("bedrock-doctor: {e}");
     }
-    for f in &converged.held_back {
-        out.push_str(&format!("held  {:<18} {} (unsafe: rerun with --unsafe)\n", f.check, f.title));
+    match written {
+        Ok(()) => done.code,
+        Err(code) => code,
     }
-    let files = converged.files;
-    let changed: Vec<_> = files.iter().collect();
-    if changed.is_empty() {
-        out.push_str("nothing to change\n");
-    }
-    for file in &changed {
-        out.push('\n');
-        out.push_str(&file.diff());
-        if let Some(mode) = file.mode {
-            out.push_str(&format!("mode of {} {arrow} {mode:04o}\n", file.path.display()));
-        }
-    }
-    if args.dry_run || changed.is_empty() {
-        if emit(&scrub(&out)).is_err() {
-            return 2;
-        }
-        let report = runner::run(Arc::new(ctx), &Selection::default(), false);
-        return report.exit_code(c.strict);
-    }
-    for file in &changed {
-        match fix::write::write(file, !args.no_backup) {
-            Ok(backup) => {
-                let kept = backup.map(|b| format!(" (backup: {})", b.display())).unwrap_or_default();
-                out.push_str(&format!("\nwrote {}{kept}\n", file.path.display()));
-            }
-            Err(e) => {
-                let _ = emit(&scrub(&out));
-                eprintln!("bedrock-doctor: {e}");
-                return 1;
-            }
-        }
-    }
-    // The result decides the exit code: the offline checks run again on what was written.
-    let after = Arc::new(gather());
-    let report = runner::run(after.clone(), &Selection::default(), false);
-    let remaining: Vec<String> = report
-        .results
-        .iter()
-        .filter(|r| r.status() >= Status::Warn)
-        .map(|r| format!("  {} {}: {}\n", r.status().as_str(), r.meta.id, r.summary()))
-        .collect();
-    if remaining.is_empty() {
-        out.push_str("\nall offline checks pass\n");
-    } else {
-        out.push_str("\nstill to do (see `bedrock-doctor check`):\n");
-        out.extend(remaining);
-    }
-    if emit(&after.redactor.scrub(&out)).is_err() {
-        return 2;
-    }
-    report.exit_code(c.strict)
 }
 
 fn lint(c: &Common, args: &LintArgs) -> i32 {
     use crate::lint::{self, LintOptions, Policy};
-    let selection = Selection { select: c.select.clone(), ignore: c.ignore.clone() };
-    let unknown: Vec<String> = selection.unknown_ids().into_iter().filter(|id| id != "policy").collect();
-    if !unknown.is_empty() {
-        return usage_error(&format!("unknown check id(s): {} (see `bedrock-doctor list`)", unknown.join(", ")));
-    }
+    let selection = match selection(c, true) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let policy = match &args.policy {
         Some(path) => match Policy::load(path) {
             Ok(p) => Some(p),
@@ -385,10 +308,21 @@ fn lint(c: &Common, args: &LintArgs) -> i32 {
     targets.iter().map(|t| t.report.exit_code(c.strict)).max().unwrap_or(0)
 }
 
+/// `--select`/`--ignore` as typed ids; `policy` only where `lint` runs it.
+fn selection(c: &Common, lint: bool) -> Result<Selection, i32> {
+    let selection = Selection::parse(&c.select, &c.ignore).map_err(|unknown| {
+        usage_error(&format!("unknown check id(s): {} (see `bedrock-doctor list`)", unknown.join(", ")))
+    })?;
+    if !lint && selection.select.iter().chain(&selection.ignore).any(|id| *id == CheckId::Policy) {
+        return Err(usage_error("unknown check id(s): policy (see `bedrock-doctor list`)"));
+    }
+    Ok(selection)
+}
+
 fn iam(c: &Common) -> i32 {
     let mut opts = options(c);
     opts.offline = true;
-    let ctx = Context::gather(Inputs::from_process(opts));
+    let ctx = Session::new(Context::gather(Inputs::from_process(opts)));
     match crate::iam::policy(&ctx) {
         Ok(policy) => emit(&(serde_json::to_string_pretty(&policy).unwrap_or_default() + "\n")).err().unwrap_or(0),
         Err(why) => {
@@ -420,7 +354,7 @@ fn completions(shell: &str) -> i32 {
 /// environment. The live checks must see what Codex sees, so the doctor does the same, here: gathering
 /// is over (its one helper thread has been joined) and the async runtime does not exist yet, so the
 /// process is single-threaded, which is what makes `set_var` sound.
-fn apply_dotenv(ctx: &Context) {
+fn apply_dotenv(ctx: &Session) {
     for (key, value) in ctx.dotenv.applied() {
         // SAFETY: no other thread exists at this point (see above).
         unsafe { std::env::set_var(key, value) };
@@ -465,7 +399,7 @@ fn list(format: Format) -> i32 {
 }
 
 fn explain(id: &str) -> i32 {
-    match crate::checks::find(id) {
+    match crate::checks::find_str(id) {
         Some(check) => emit(check.meta.doc).err().unwrap_or(0),
         None => usage_error(&format!("unknown check `{id}` (see `bedrock-doctor list`)")),
     }

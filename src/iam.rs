@@ -9,11 +9,11 @@
 
 use serde_json::{Value, json};
 
-use crate::context::Context;
-use crate::prediction::{AuthMethod, BedrockKind};
+use crate::codex::{AuthMethod, BedrockKind};
+use crate::session::Session;
 
 /// The policy, or why none can be given.
-pub fn policy(ctx: &Context) -> Result<Value, String> {
+pub fn policy(ctx: &Session) -> Result<Value, String> {
     let p = &ctx.prediction;
     match p.bedrock {
         Some(BedrockKind::Mantle) => {}

@@ -115,12 +115,14 @@ fn secrets_of(ctx: &Context) -> Vec<String> {
     }
     found.extend(ctx.auth_json.secrets());
     found.extend(ctx.aws.secrets());
-    // `https://user:password@host/…` in a base_url.
-    if let Some(base) = &ctx.prediction.base_url
-        && let Some((_, rest)) = base.split_once("://")
-        && let Some((userinfo, _)) = rest.split('/').next().unwrap_or("").rsplit_once('@')
-    {
-        found.push(userinfo.to_owned());
+    // `https://user:password@host/…` in any provider's base_url (whichever provider Codex ends up using).
+    for (id, _) in ctx.config.keys(&["model_providers"]) {
+        if let Ok(Some((base, _))) = ctx.config.get_str(&["model_providers", &id, "base_url"])
+            && let Some((_, rest)) = base.split_once("://")
+            && let Some((userinfo, _)) = rest.split('/').next().unwrap_or("").rsplit_once('@')
+        {
+            found.push(userinfo.to_owned());
+        }
     }
     for file in &ctx.config.files {
         if let Some(text) = file.source.text() {

@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::checks::CheckMeta;
 use crate::context::Location;
+use crate::meta::CheckMeta;
 
 /// A check's verdict. The order is severity: the worst finding decides a check's status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -7,29 +7,40 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::checks::{CHECKS, Check, Runner};
-use crate::context::Context;
 use crate::live::Live;
+use crate::meta::CheckId;
 use crate::report::{CheckResult, Finding, FixAvailable, Outcome, Report};
+use crate::session::Session;
 
 /// Which checks run (`--select`, `--ignore`).
 #[derive(Clone, Debug, Default)]
 pub struct Selection {
     /// Only these ids (empty: all).
-    pub select: Vec<String>,
+    pub select: Vec<CheckId>,
     /// Never these ids.
-    pub ignore: Vec<String>,
+    pub ignore: Vec<CheckId>,
 }
 
 impl Selection {
-    /// Ids that name no check.
-    pub fn unknown_ids(&self) -> Vec<String> {
-        self.select.iter().chain(&self.ignore).filter(|id| crate::checks::find(id).is_none()).cloned().collect()
+    /// Parses the command line's ids; `Err` lists the ones that name no check.
+    pub fn parse(select: &[String], ignore: &[String]) -> Result<Selection, Vec<String>> {
+        let unknown: Vec<String> =
+            select.iter().chain(ignore).filter(|id| CheckId::parse(id).is_none()).cloned().collect();
+        if !unknown.is_empty() {
+            return Err(unknown);
+        }
+        let ids = |list: &[String]| list.iter().filter_map(|id| CheckId::parse(id)).collect();
+        Ok(Selection { select: ids(select), ignore: ids(ignore) })
+    }
+
+    /// Whether the check with that id runs.
+    pub fn includes_id(&self, id: CheckId) -> bool {
+        (self.select.is_empty() || self.select.contains(&id)) && !self.ignore.contains(&id)
     }
 
     /// Whether `check` runs.
     pub fn includes(&self, check: &Check) -> bool {
-        let id = check.meta.id;
-        (self.select.is_empty() || self.select.iter().any(|s| s == id)) && !self.ignore.iter().any(|s| s == id)
+        self.includes_id(check.meta.id)
     }
 }
 
@@ -38,7 +49,7 @@ impl Selection {
 const BACKSTOP_MARGIN: Duration = Duration::from_millis(250);
 
 /// Runs every selected check. `spinner` shows the live checks still running on stderr (a terminal only).
-pub fn run(ctx: Arc<Context>, selection: &Selection, spinner: bool) -> Report {
+pub fn run(ctx: Arc<Session>, selection: &Selection, spinner: bool) -> Report {
     let selected: Vec<&'static Check> = CHECKS.iter().copied().filter(|c| selection.includes(c)).collect();
     let mut results: Vec<Option<CheckResult>> = selected.iter().map(|_| None).collect();
     let mut live = Vec::new();
@@ -70,15 +81,15 @@ pub fn run(ctx: Arc<Context>, selection: &Selection, spinner: bool) -> Report {
 }
 
 /// What `fix` would do for this check with no flags: nothing, safe edits, or only unsafe ones.
-fn fix_available(check: &Check, ctx: &Context) -> Option<FixAvailable> {
+fn fix_available(check: &Check, ctx: &Session) -> Option<FixAvailable> {
     let fixes = (check.fixes?)(ctx, &crate::fix::FixOptions::default());
     (!fixes.is_empty()).then(|| FixAvailable { safe: fixes.iter().all(|f| f.safety == crate::fix::Safety::Safe) })
 }
 
-type LiveRun = fn(Arc<Context>, Arc<Live>) -> crate::checks::LiveFuture;
+type LiveRun = fn(Arc<Session>, Arc<Live>) -> crate::checks::LiveFuture;
 
 fn run_live(
-    ctx: Arc<Context>,
+    ctx: Arc<Session>,
     checks: Vec<(usize, &'static Check, LiveRun)>,
     spinner: bool,
 ) -> (Vec<(usize, CheckResult)>, Vec<String>) {
@@ -98,7 +109,7 @@ fn run_live(
     let limit = ctx.options.timeout;
     runtime.block_on(async move {
         let live = Arc::new(Live::new(&ctx).await);
-        let pending: Arc<Mutex<BTreeSet<&'static str>>> =
+        let pending: Arc<Mutex<BTreeSet<CheckId>>> =
             Arc::new(Mutex::new(checks.iter().map(|(_, c, _)| c.meta.id).collect()));
         let spin = spinner.then(|| tokio::spawn(spin(pending.clone())));
         let mut set = tokio::task::JoinSet::new();
@@ -120,7 +131,7 @@ fn run_live(
                     }
                 };
                 if let Ok(mut p) = pending.lock() {
-                    p.remove(check.meta.id);
+                    p.remove(&check.meta.id);
                 }
                 (idx, CheckResult { meta: &check.meta, outcome, duration: start.elapsed(), fix: None })
             });
@@ -144,12 +155,13 @@ fn run_live(
     })
 }
 
-async fn spin(pending: Arc<Mutex<BTreeSet<&'static str>>>) {
+async fn spin(pending: Arc<Mutex<BTreeSet<CheckId>>>) {
     const FRAMES: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     for frame in FRAMES.iter().cycle() {
         tick.tick().await;
-        let names = pending.lock().map(|p| p.iter().copied().collect::<Vec<_>>().join(", ")).unwrap_or_default();
+        let names =
+            pending.lock().map(|p| p.iter().map(|id| id.as_str()).collect::<Vec<_>>().join(", ")).unwrap_or_default();
         let mut err = std::io::stderr().lock();
         let _ = write!(err, "\r\x1b[2K{frame} waiting for {names}");
         let _ = err.flush();

@@ -63,7 +63,8 @@ fn check_lines(stdout: &str, id: &str) -> String {
 fn every_check_has_a_complete_page_and_no_page_is_orphaned() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/checks");
     // `policy` is the lint-only pseudo-check: documented, but not in the `check` registry.
-    let ids: BTreeSet<&str> = CHECKS.iter().map(|c| c.meta.id).chain([bedrock_doctor::lint::policy::META.id]).collect();
+    let ids: BTreeSet<&str> =
+        CHECKS.iter().map(|c| c.meta.id.as_str()).chain([bedrock_doctor::lint::policy::META.id.as_str()]).collect();
     for entry in std::fs::read_dir(dir).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         if let Some(id) = name.strip_suffix(".md") {
@@ -72,7 +73,7 @@ fn every_check_has_a_complete_page_and_no_page_is_orphaned() {
     }
     for meta in CHECKS.iter().map(|c| &c.meta).chain([&bedrock_doctor::lint::policy::META]) {
         let page = meta.doc;
-        let id = meta.id;
+        let id = meta.id.as_str();
         assert!(page.starts_with(&format!("# {id}\n")), "checks/{id}.md must start with `# {id}`");
         for heading in HEADINGS {
             assert!(page.contains(heading), "checks/{id}.md lacks `{heading}`");
@@ -84,7 +85,7 @@ fn every_check_has_a_complete_page_and_no_page_is_orphaned() {
 fn every_example_prints_its_output() {
     let mut failures = Vec::new();
     for check in CHECKS {
-        let id = check.meta.id;
+        let id = check.meta.id.as_str();
         let example = section(check.meta.doc, "## Example");
         let mut env = TestEnv::new();
         let mut args: Vec<String> = Vec::new();

@@ -275,7 +275,7 @@ fn fixture_cases() {
     let problems: Vec<&String> = results.iter().flat_map(|(p, _)| p).collect();
     let applied: BTreeSet<&str> = results.iter().flat_map(|(_, a)| a).map(String::as_str).collect();
     // Every fix the product has is exercised by at least one case.
-    for check in bedrock_doctor::checks::CHECKS.iter().filter(|c| c.fixes.is_some()).map(|c| c.meta.id) {
+    for check in bedrock_doctor::checks::CHECKS.iter().filter(|c| c.fixes.is_some()).map(|c| c.meta.id.as_str()) {
         assert!(applied.contains(check), "no fixture applies a `{check}` fix (applied: {applied:?})");
     }
     let joined = problems.iter().map(|p| p.as_str()).collect::<Vec<_>>().join("\n\n");

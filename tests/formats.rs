@@ -39,7 +39,7 @@ fn assert_valid_sarif(text: &str) -> Value {
 }
 
 fn meta(id: &str) -> &'static CheckMeta {
-    &checks::find(id).unwrap_or_else(|| panic!("no check {id}")).meta
+    &checks::find_str(id).unwrap_or_else(|| panic!("no check {id}")).meta
 }
 
 fn result(id: &str, outcome: Outcome, ms: u64) -> CheckResult {

@@ -1,16 +1,18 @@
 //! `app-versions`: the VS Code extension and desktop app meet the documented minimum (reference §6).
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner};
-use crate::context::Context;
+use crate::meta::CheckId;
 use crate::report::{Finding, Outcome};
+use crate::session::Session;
 
 /// The check.
 pub const CHECK: Check = Check {
     meta: CheckMeta {
-        id: "app-versions",
+        id: CheckId::AppVersions,
         group: "install",
         kind: Kind::Offline,
         fixable: Fixable::No,
+        lint: false,
         summary: "VS Code extension (and Cursor/Insiders/remote) and desktop app versions ≥ 26.429.30905",
         doc: include_str!("../../checks/app-versions.md"),
     },
@@ -18,7 +20,7 @@ pub const CHECK: Check = Check {
     fixes: None,
 };
 
-fn run(ctx: &Context) -> Outcome {
+fn run(ctx: &Session) -> Outcome {
     let minimum = &ctx.rules.catalog().meta.app_minimum;
     if ctx.apps.is_empty() {
         return Outcome::skip("no VS Code extension or desktop app found");

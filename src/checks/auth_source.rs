@@ -3,18 +3,21 @@
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, report_fatal};
 use crate::catalog::Feature;
-use crate::context::{Context, ManagedAuth};
+use crate::codex::{AuthMethod, AuthSource};
+use crate::context::ManagedAuth;
 use crate::env_vars::OPENAI_API_KEY;
-use crate::prediction::{AuthMethod, AuthSource};
+use crate::meta::CheckId;
 use crate::report::{Finding, Outcome};
+use crate::session::Session;
 
 /// The check.
 pub const CHECK: Check = Check {
     meta: CheckMeta {
-        id: "auth-source",
+        id: CheckId::AuthSource,
         group: "auth",
         kind: Kind::Offline,
         fixable: Fixable::No,
+        lint: false,
         summary: "which credentials Codex will use under the version's precedence, and what they shadow",
         doc: include_str!("../../checks/auth-source.md"),
     },
@@ -23,7 +26,7 @@ pub const CHECK: Check = Check {
 };
 
 /// A human name for a source.
-pub fn describe(source: AuthSource, ctx: &Context) -> String {
+pub fn describe(source: AuthSource, ctx: &Session) -> String {
     match source {
         AuthSource::ProviderCommand => "the provider `auth` command".into(),
         AuthSource::ConfigProfile => format!("aws.profile `{}`", ctx.aws_profile.name),
@@ -37,7 +40,7 @@ pub fn describe(source: AuthSource, ctx: &Context) -> String {
     }
 }
 
-fn run(ctx: &Context) -> Outcome {
+fn run(ctx: &Session) -> Outcome {
     if let Err(skip) = bedrock(ctx) {
         return skip.into();
     }
@@ -106,6 +109,6 @@ fn run(ctx: &Context) -> Outcome {
     } else {
         "Give Codex credentials: `aws sso login --profile NAME` and set aws.profile, or export AWS_BEARER_TOKEN_BEDROCK"
     };
-    report_fatal(ctx, "auth-source", &mut out, remedy);
+    report_fatal(ctx, CheckId::AuthSource, &mut out, remedy);
     out
 }

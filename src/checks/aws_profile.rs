@@ -3,19 +3,22 @@
 //! behind "an error occurred while loading credentials" (reference §5.3).
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, closest, report_fatal};
-use crate::context::Context;
+use crate::codex::ProfileSource;
+use crate::codex::{AuthMethod, AuthSource, PROFILE_CREDENTIAL_KEYS};
 use crate::fix::{Edit, Fix, FixOptions, locate_key};
-use crate::prediction::{AuthMethod, AuthSource, PROFILE_CREDENTIAL_KEYS};
+use crate::meta::CheckId;
 use crate::report::{Finding, Outcome};
+use crate::session::Session;
 use crate::timeutil::{format_utc, human_duration};
 
 /// The check.
 pub const CHECK: Check = Check {
     meta: CheckMeta {
-        id: "aws-profile",
+        id: CheckId::AwsProfile,
         group: "auth",
         kind: Kind::Offline,
         fixable: Fixable::Unsafe,
+        lint: false,
         summary: "the selected AWS profile exists; SSO session and token-cache expiry; credential_process present; role chains",
         doc: include_str!("../../checks/aws-profile.md"),
     },
@@ -23,7 +26,7 @@ pub const CHECK: Check = Check {
     fixes: Some(fixes),
 };
 
-fn run(ctx: &Context) -> Outcome {
+fn run(ctx: &Session) -> Outcome {
     if let Err(skip) = bedrock(ctx) {
         return skip.into();
     }
@@ -35,7 +38,7 @@ fn run(ctx: &Context) -> Outcome {
     let name = selection.name.as_str();
     let mut out = Outcome::pass(format!("profile `{name}` (selected by {})", selection.source));
     out.set("profile", name);
-    out.set("selected_by", selection.source.clone());
+    out.set("selected_by", selection.source.to_string());
     out.set("config_file", ctx.aws.config.path.display().to_string());
     if let Some(e) = &ctx.aws.load_error {
         return out.with(
@@ -51,7 +54,7 @@ fn run(ctx: &Context) -> Outcome {
         }
         None => format!("Create it with `aws configure sso --profile {name}` (profiles found: {})", known.join(", ")),
     };
-    report_fatal(ctx, "aws-profile", &mut out, &remedy);
+    report_fatal(ctx, CheckId::AwsProfile, &mut out, &remedy);
     if name.is_empty() {
         out.push(
             Finding::fail("aws.profile is set to an empty string: the SDK looks for a profile named \"\"")
@@ -59,7 +62,7 @@ fn run(ctx: &Context) -> Outcome {
         );
     }
     let Some(profile) = set.get_profile(name) else {
-        if selection.source == "default" {
+        if selection.source == ProfileSource::Default {
             out.summary = "no AWS profile selected and no [default] profile".into();
         }
         return out;
@@ -151,12 +154,12 @@ fn run(ctx: &Context) -> Outcome {
 
 /// `--aws-profile NAME` pins `aws.profile` (asked for; from Codex 0.150 it then outranks every other
 /// credential source but the provider `auth` command).
-fn fixes(ctx: &Context, options: &FixOptions) -> Vec<Fix> {
+fn fixes(ctx: &Session, options: &FixOptions) -> Vec<Fix> {
     let (Some(profile), Ok(kind)) = (&options.aws_profile, bedrock(ctx)) else { return Vec::new() };
     let logical = crate::prediction::provider_path(kind.id(), &["aws", "profile"]);
     let Some((file, path)) = locate_key(ctx, &logical) else { return Vec::new() };
     let mut fix = Fix::unsafe_edit(
-        "aws-profile",
+        CheckId::AwsProfile,
         format!("Set `{} = \"{profile}\"`", logical.join(".")),
         file,
         Edit::Set { path, value: profile.as_str().into() },

@@ -4,19 +4,22 @@
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock};
 use crate::bearer::{KeyInfo, inspect};
-use crate::context::{Context, ManagedAuth};
+use crate::codex::AuthSource;
+use crate::context::ManagedAuth;
 use crate::env_vars::AWS_BEARER_TOKEN_BEDROCK;
-use crate::prediction::AuthSource;
+use crate::meta::CheckId;
 use crate::report::{Finding, Outcome};
+use crate::session::Session;
 use crate::timeutil::{format_utc, human_duration};
 
 /// The check.
 pub const CHECK: Check = Check {
     meta: CheckMeta {
-        id: "bearer-token",
+        id: CheckId::BearerToken,
         group: "auth",
         kind: Kind::Offline,
         fixable: Fixable::No,
+        lint: false,
         summary: "a Bedrock API key decoded offline: region, expiry, mismatch with the resolved region, long-term key, whitespace",
         doc: include_str!("../../checks/bearer-token.md"),
     },
@@ -27,7 +30,7 @@ pub const CHECK: Check = Check {
 /// Keys younger than this before expiry get a warning: a Codex session can outlive them.
 const EXPIRY_WARNING_SECS: i64 = 3600;
 
-fn run(ctx: &Context) -> Outcome {
+fn run(ctx: &Session) -> Outcome {
     if let Err(skip) = bedrock(ctx) {
         return skip.into();
     }

@@ -4,20 +4,24 @@
 //! (reference §5.5).
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner, quoted};
-use crate::context::{Context, FileRead, Origin};
+use crate::codex::AuthSource;
+use crate::codex::{EnvSource, ProfileSource, RegionSource};
+use crate::context::{FileRead, Origin};
 use crate::env_vars::{AWS_PROFILE, BEDROCK_SETUP_VARS};
 use crate::fix::{Change, Fix, FixOptions, Safety};
-use crate::prediction::AuthSource;
+use crate::meta::CheckId;
 use crate::redact::{looks_secret_name, mask};
 use crate::report::{Finding, Outcome};
+use crate::session::Session;
 
 /// The check.
 pub const CHECK: Check = Check {
     meta: CheckMeta {
-        id: "codex-dotenv",
+        id: CheckId::CodexDotenv,
         group: "environment",
         kind: Kind::Offline,
         fixable: Fixable::Safe,
+        lint: false,
         summary: "`.env` parses; which values override the shell; `CODEX_*` dropped; mode 0600; variables a desktop app cannot see",
         doc: include_str!("../../checks/codex-dotenv.md"),
     },
@@ -26,7 +30,7 @@ pub const CHECK: Check = Check {
 };
 
 /// Variables the predicted setup takes from the environment.
-fn relied_on(ctx: &Context) -> Vec<&'static str> {
+fn relied_on(ctx: &Session) -> Vec<&'static str> {
     let p = &ctx.prediction;
     let mut vars = Vec::new();
     if let Some(auth) = &p.auth {
@@ -37,12 +41,12 @@ fn relied_on(ctx: &Context) -> Vec<&'static str> {
             }
             _ => {}
         }
-        if auth.source == AuthSource::SdkChain && ctx.aws_profile.source.ends_with(AWS_PROFILE) {
+        if auth.source == AuthSource::SdkChain && matches!(ctx.aws_profile.source, ProfileSource::Env(_)) {
             vars.push(AWS_PROFILE);
         }
     }
     if let Some(region) = &p.region
-        && let Some(var) = region.source.split_once(':').map(|(_, v)| v)
+        && let RegionSource::Env(EnvSource { var, .. }) = region.source
         && let Some(known) = BEDROCK_SETUP_VARS.iter().find(|k| **k == var)
     {
         vars.push(known);
@@ -50,7 +54,7 @@ fn relied_on(ctx: &Context) -> Vec<&'static str> {
     vars
 }
 
-fn run(ctx: &Context) -> Outcome {
+fn run(ctx: &Session) -> Outcome {
     let dotenv = &ctx.dotenv;
     let path = dotenv.source.path.display().to_string();
     let mut out = match &dotenv.source.read {
@@ -119,12 +123,12 @@ fn run(ctx: &Context) -> Outcome {
 }
 
 /// A `.env` holding secrets that others can read is made private (mode 0600; safe).
-fn fixes(ctx: &Context, _options: &FixOptions) -> Vec<Fix> {
+fn fixes(ctx: &Session, _options: &FixOptions) -> Vec<Fix> {
     let dotenv = &ctx.dotenv;
     let holds_secret = dotenv.pairs.iter().any(|(k, _)| looks_secret_name(k));
     match dotenv.source.mode {
         Some(mode) if holds_secret && mode & 0o077 != 0 => vec![Fix {
-            check: "codex-dotenv",
+            check: CheckId::CodexDotenv,
             title: format!("chmod 600 {}", dotenv.source.path.display()),
             safety: Safety::Safe,
             requested: false,

@@ -1,16 +1,19 @@
 //! `codex-version`: which Codex release the rules are for (reference §1, §6).
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner};
-use crate::context::{Context, VersionSource};
+use crate::context::VersionSource;
+use crate::meta::CheckId;
 use crate::report::{Finding, Outcome};
+use crate::session::Session;
 
 /// The check.
 pub const CHECK: Check = Check {
     meta: CheckMeta {
-        id: "codex-version",
+        id: CheckId::CodexVersion,
         group: "install",
         kind: Kind::Offline,
         fixable: Fixable::No,
+        lint: false,
         summary: "Codex CLI found and its version; selects the rule set for every other check",
         doc: include_str!("../../checks/codex-version.md"),
     },
@@ -18,7 +21,7 @@ pub const CHECK: Check = Check {
     fixes: None,
 };
 
-fn run(ctx: &Context) -> Outcome {
+fn run(ctx: &Session) -> Outcome {
     let codex = &ctx.codex;
     let meta = &ctx.rules.catalog().meta;
     let v = &codex.version;

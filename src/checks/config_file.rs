@@ -2,18 +2,21 @@
 //! Codex's serde structs demand (reference §2.3, §2.8).
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner, report_fatal};
-use crate::context::{Context, FileRead};
+use crate::context::FileRead;
 use crate::env_vars::{AWS_DEFAULT_REGION, AWS_REGION};
 use crate::fix::{Change, Fix, FixOptions, Safety};
+use crate::meta::CheckId;
 use crate::report::{Finding, Outcome};
+use crate::session::Session;
 
 /// The check.
 pub const CHECK: Check = Check {
     meta: CheckMeta {
-        id: "config-file",
+        id: CheckId::ConfigFile,
         group: "config",
         kind: Kind::Offline,
         fixable: Fixable::Unsafe,
+        lint: true,
         summary: "config.toml found, readable, valid TOML, known keys well-typed; errors point at file:line:col",
         doc: include_str!("../../checks/config-file.md"),
     },
@@ -21,7 +24,7 @@ pub const CHECK: Check = Check {
     fixes: Some(fixes),
 };
 
-fn run(ctx: &Context) -> Outcome {
+fn run(ctx: &Session) -> Outcome {
     let Some(base) = ctx.config.base() else { return Outcome::skip("no config assembled") };
     let path = base.source.path.display().to_string();
     let mut out = Outcome::pass(format!("{path} parses"));
@@ -39,7 +42,7 @@ fn run(ctx: &Context) -> Outcome {
     }
     report_fatal(
         ctx,
-        "config-file",
+        CheckId::ConfigFile,
         &mut out,
         "Correct the value at the position shown; Codex refuses to start until the file loads",
     );
@@ -63,7 +66,7 @@ fn run(ctx: &Context) -> Outcome {
 
 /// No config.toml: a minimal correct one for the detected version (Bedrock provider, a model of the
 /// version's catalog or `--model`, the region from `--region` or the environment when supported).
-fn fixes(ctx: &Context, options: &FixOptions) -> Vec<Fix> {
+fn fixes(ctx: &Session, options: &FixOptions) -> Vec<Fix> {
     let Some(base) = ctx.config.base() else { return Vec::new() };
     if !matches!(base.source.read, FileRead::Missing) || !ctx.config.layers.is_empty() {
         return Vec::new();
@@ -96,7 +99,7 @@ fn fixes(ctx: &Context, options: &FixOptions) -> Vec<Fix> {
         format!("# Written by bedrock-doctor for Codex {}: Codex on Amazon Bedrock.\n{contents}", rules.version);
     let requested = options.model.is_some() || options.region.is_some();
     let fix = Fix {
-        check: "config-file",
+        check: CheckId::ConfigFile,
         title: format!("Create {}", base.source.path.display()),
         // It switches Codex from OpenAI to Bedrock: a change of behaviour, unless asked for by flag.
         safety: Safety::Unsafe,

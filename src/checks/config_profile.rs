@@ -4,18 +4,20 @@
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner, report_fatal};
 use crate::catalog::Feature;
-use crate::context::Context;
 use crate::context::codex_config::{LayerSource, profile_file_path};
 use crate::fix::{Change, Edit, Fix, FixOptions, Safety};
+use crate::meta::CheckId;
 use crate::report::{Finding, Outcome};
+use crate::session::Session;
 
 /// The check.
 pub const CHECK: Check = Check {
     meta: CheckMeta {
-        id: "config-profile",
+        id: CheckId::ConfigProfile,
         group: "config",
         kind: Kind::Offline,
         fixable: Fixable::Unsafe,
+        lint: true,
         summary: "profile selection as the version does it (legacy profiles fatal ≥ 0.134; X.config.toml layering)",
         doc: include_str!("../../checks/config-profile.md"),
     },
@@ -23,7 +25,7 @@ pub const CHECK: Check = Check {
     fixes: Some(fixes),
 };
 
-fn run(ctx: &Context) -> Outcome {
+fn run(ctx: &Session) -> Outcome {
     let v2 = ctx.rules.has(Feature::ProfilesV2);
     let selected = ctx.options.codex_profile.as_deref();
     let legacy_layer = ctx.config.layers.iter().find_map(|l| match &l.source {
@@ -51,7 +53,7 @@ fn run(ctx: &Context) -> Outcome {
         (Some(n), false) => format!("Add a `[profiles.{n}]` table to config.toml or select an existing profile"),
         (None, _) => "Fix the profile selection".to_owned(),
     };
-    report_fatal(ctx, "config-profile", &mut out, &remedy);
+    report_fatal(ctx, CheckId::ConfigProfile, &mut out, &remedy);
     if v2 {
         if let Some(name) = selected {
             let file =
@@ -79,7 +81,7 @@ fn run(ctx: &Context) -> Outcome {
             .and_then(|p| p.as_table_like())
             .map(|t| t.iter().map(|(k, _)| k.to_owned()).filter(|k| Some(k.as_str()) != selected).collect())
             .unwrap_or_default();
-        if !unused.is_empty() && ctx.prediction.fatal_for("config-profile").next().is_none() {
+        if !unused.is_empty() && ctx.prediction.fatal_for(CheckId::ConfigProfile).next().is_none() {
             out.push(Finding::info(format!(
                 "legacy table(s) {} are ignored by Codex {} (tolerated while not selected)",
                 super::quoted(&unused.iter().map(|u| format!("[profiles.{u}]")).collect::<Vec<_>>()),
@@ -92,8 +94,8 @@ fn run(ctx: &Context) -> Outcome {
 
 /// Codex ≥ 0.134 refuses legacy profiles: the `[profiles.NAME]` table moves into `NAME.config.toml`
 /// and the selector and table leave config.toml (unsafe: how Codex must be started changes).
-fn fixes(ctx: &Context, _options: &FixOptions) -> Vec<Fix> {
-    if !ctx.rules.has(Feature::ProfilesV2) || ctx.prediction.fatal_for("config-profile").next().is_none() {
+fn fixes(ctx: &Session, _options: &FixOptions) -> Vec<Fix> {
+    if !ctx.rules.has(Feature::ProfilesV2) || ctx.prediction.fatal_for(CheckId::ConfigProfile).next().is_none() {
         return Vec::new();
     }
     let Some(base) = ctx.config.base() else { return Vec::new() };
@@ -133,7 +135,7 @@ fn fixes(ctx: &Context, _options: &FixOptions) -> Vec<Fix> {
         changes.push(Change::Edit { file: config, edit: Edit::Remove { path: vec!["profile".into()] } });
     }
     vec![Fix {
-        check: "config-profile",
+        check: CheckId::ConfigProfile,
         title: format!("Move profile `{name}` into {}", target.display()),
         safety: Safety::Unsafe,
         requested: false,

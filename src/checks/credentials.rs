@@ -5,19 +5,21 @@
 use std::sync::Arc;
 
 use super::{Check, CheckMeta, Fixable, Kind, LiveFuture, Runner};
-use crate::context::Context;
 use crate::live::classify::credentials_remedy;
 use crate::live::{Live, Resolved, last4, provider_name};
+use crate::meta::CheckId;
 use crate::report::{Finding, Outcome};
+use crate::session::Session;
 use crate::timeutil::{format_utc, human_duration};
 
 /// The check.
 pub const CHECK: Check = Check {
     meta: CheckMeta {
-        id: "credentials",
+        id: CheckId::Credentials,
         group: "live",
         kind: Kind::Live,
         fixable: Fixable::No,
+        lint: false,
         summary: "the AWS SDK chain resolves (source, expiry, key id shown only as its last 4 characters)",
         doc: include_str!("../../checks/credentials.md"),
     },
@@ -28,11 +30,11 @@ pub const CHECK: Check = Check {
 /// Credentials that expire sooner than this get a warning: a Codex session outlives them.
 const SOON_SECS: i64 = 15 * 60;
 
-fn run(ctx: Arc<Context>, live: Arc<Live>) -> LiveFuture {
+fn run(ctx: Arc<Session>, live: Arc<Live>) -> LiveFuture {
     Box::pin(async move { check(&ctx, &live).await })
 }
 
-async fn check(ctx: &Context, live: &Live) -> Outcome {
+async fn check(ctx: &Session, live: &Live) -> Outcome {
     if live.region.is_none() && ctx.prediction.bedrock.is_some() {
         return Outcome::skip("no region resolved (see region), so the SDK chain is not started");
     }

@@ -3,17 +3,21 @@
 //! (reference §4.3).
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock};
-use crate::context::Context;
-use crate::prediction::{AuthMethod, BedrockKind};
+use crate::codex::{AuthMethod, BedrockKind};
+use crate::context::Mode;
+use crate::meta::CheckId;
+use crate::net::{host_region, is_aws_host, split_url};
 use crate::report::{Finding, Outcome};
+use crate::session::Session;
 
 /// The check.
 pub const CHECK: Check = Check {
     meta: CheckMeta {
-        id: "endpoint",
+        id: CheckId::Endpoint,
         group: "endpoint",
         kind: Kind::Offline,
         fixable: Fixable::No,
+        lint: true,
         summary: "the exact URL Codex will call; signing region vs URL region; credentials aimed at a non-AWS host",
         doc: include_str!("../../checks/endpoint.md"),
     },
@@ -21,37 +25,9 @@ pub const CHECK: Check = Check {
     fixes: None,
 };
 
-/// Whether `host` is an AWS service endpoint (commercial, GovCloud or China partitions).
-pub fn is_aws_host(host: &str) -> bool {
-    let host = host.to_ascii_lowercase();
-    [".api.aws", ".amazonaws.com", ".amazonaws.com.cn", ".on.aws"].iter().any(|s| host.ends_with(s))
-}
-
-/// Splits `scheme://host[:port]/path` (enough for a base URL; no user info expected).
-pub fn split_url(url: &str) -> Option<(&str, &str, &str)> {
-    let (scheme, rest) = url.split_once("://")?;
-    let (authority, path) = rest.find('/').map_or((rest, ""), |i| (&rest[..i], &rest[i..]));
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = host.split(':').next().unwrap_or(host);
-    Some((scheme, host, path))
-}
-
-/// The region in a Bedrock host name (`bedrock-mantle.us-east-2.api.aws`, `bedrock-runtime.eu-west-1.amazonaws.com`).
-pub fn host_region(host: &str) -> Option<&str> {
-    if !is_aws_host(host) {
-        return None;
-    }
-    let mut parts = host.split('.');
-    let service = parts.next()?;
-    if !service.starts_with("bedrock") {
-        return None;
-    }
-    parts.next()
-}
-
 /// Custom providers whose `env_key` hands them the Bedrock API key, and a host that is not AWS: every
 /// user of such a config sends their key there.
-fn bearer_key_leaks(ctx: &Context) -> Vec<Finding> {
+fn bearer_key_leaks(ctx: &Session) -> Vec<Finding> {
     let mut out = Vec::new();
     for (id, _) in ctx.config.keys(&["model_providers"]) {
         if id.starts_with("amazon-bedrock") {
@@ -78,7 +54,7 @@ fn bearer_key_leaks(ctx: &Context) -> Vec<Finding> {
     out
 }
 
-fn run(ctx: &Context) -> Outcome {
+fn run(ctx: &Session) -> Outcome {
     let leaks = bearer_key_leaks(ctx);
     let kind = match bedrock(ctx) {
         Ok(kind) => kind,
@@ -96,7 +72,7 @@ fn run(ctx: &Context) -> Outcome {
             out.findings = leaks;
             return out;
         }
-        if ctx.options.isolated && p.fatal.is_empty() {
+        if ctx.mode == Mode::Template && p.fatal.is_empty() {
             return Outcome::info("the URL depends on each user's region (not pinned)");
         }
         return Outcome::skip("Codex stops before sending a request (see codex_error)");
@@ -135,7 +111,7 @@ fn run(ctx: &Context) -> Outcome {
     if !is_aws_host(host) {
         // In a user's own config a gateway can be deliberate; a shared template ships every user's
         // credentials there, so `lint` fails it.
-        let severity = if ctx.options.isolated { Finding::fail } else { Finding::warn };
+        let severity = if ctx.mode == Mode::Template { Finding::fail } else { Finding::warn };
         out.push(
             severity(format!("base_url sends {what} to `{host}`, which is not an AWS endpoint"))
                 .fix("Remove base_url unless this host is a gateway you trust with AWS credentials")

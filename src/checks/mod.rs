@@ -1,17 +1,17 @@
 //! The checks, one per file, and the registry whose order is the run order (PRODUCT.md).
 //!
-//! A check is a pure function of the [`Context`]: it never reads another check's outcome, so any subset
+//! A check is a pure function of the [`Session`]: it never reads another check's outcome, so any subset
 //! can run (`--select`), and the report can always say why something did not run. Facts shared by
-//! several checks (what Codex will do) live in the context's [`crate::prediction::Prediction`].
+//! several checks (what Codex will do) live in the session's [`crate::prediction::Prediction`].
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::context::Context;
+use crate::codex::BedrockKind;
 use crate::live::Live;
-use crate::prediction::BedrockKind;
 use crate::report::{Finding, Outcome};
+use crate::session::Session;
 
 pub mod app_versions;
 pub mod auth_source;
@@ -36,56 +36,7 @@ pub mod unknown_keys;
 pub mod web_search;
 pub mod wire_api;
 
-/// Offline checks read local state only; live checks talk to AWS.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// Pure local work.
-    Offline,
-    /// Network.
-    Live,
-}
-
-/// Whether `fix` can repair what a check finds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fixable {
-    /// Never.
-    No,
-    /// Yes, without changing what Codex does beyond the repair.
-    Safe,
-    /// Only with `--unsafe` or a value given by flag.
-    Unsafe,
-    /// Some findings safely, some unsafely.
-    Sometimes,
-}
-
-impl Fixable {
-    /// The `list` spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Fixable::No => "no",
-            Fixable::Safe => "safe",
-            Fixable::Unsafe => "unsafe",
-            Fixable::Sometimes => "sometimes",
-        }
-    }
-}
-
-/// What a check is, for `list`, `explain` and the report.
-#[derive(Debug)]
-pub struct CheckMeta {
-    /// Stable kebab-case id (PRODUCT.md).
-    pub id: &'static str,
-    /// Group for `list`.
-    pub group: &'static str,
-    /// Offline or live.
-    pub kind: Kind,
-    /// Whether `fix` repairs it.
-    pub fixable: Fixable,
-    /// One line.
-    pub summary: &'static str,
-    /// The `checks/<id>.md` page.
-    pub doc: &'static str,
-}
+pub use crate::meta::{CheckId, CheckMeta, Fixable, Kind};
 
 /// What a live check returns: a future the runner bounds with `--timeout`.
 pub type LiveFuture = Pin<Box<dyn Future<Output = Outcome> + Send>>;
@@ -94,13 +45,13 @@ pub type LiveFuture = Pin<Box<dyn Future<Output = Outcome> + Send>>;
 #[derive(Debug)]
 pub enum Runner {
     /// Pure local work on the context.
-    Offline(fn(&Context) -> Outcome),
+    Offline(fn(&Session) -> Outcome),
     /// Network work, run concurrently with the other live checks.
-    Live(fn(Arc<Context>, Arc<Live>) -> LiveFuture),
+    Live(fn(Arc<Session>, Arc<Live>) -> LiveFuture),
 }
 
 /// Proposes the typed edits that repair what a check finds.
-pub type FixFn = fn(&Context, &crate::fix::FixOptions) -> Vec<crate::fix::Fix>;
+pub type FixFn = fn(&Session, &crate::fix::FixOptions) -> Vec<crate::fix::Fix>;
 
 /// A registered check.
 #[derive(Debug)]
@@ -113,7 +64,7 @@ pub struct Check {
     pub fixes: Option<FixFn>,
 }
 
-/// Every check, in run order.
+/// Every check, in run order: the order of [`CheckId::ALL`] (a test keeps them one-to-one).
 pub const CHECKS: &[&Check] = &[
     &codex_version::CHECK,
     &app_versions::CHECK,
@@ -139,9 +90,14 @@ pub const CHECKS: &[&Check] = &[
     &responses_probe::CHECK,
 ];
 
-/// The check with that id.
-pub fn find(id: &str) -> Option<&'static Check> {
+/// The check with that id (`policy` is not a registered check).
+pub fn find(id: CheckId) -> Option<&'static Check> {
     CHECKS.iter().copied().find(|c| c.meta.id == id)
+}
+
+/// The registered check of that spelling (command-line input).
+pub fn find_str(id: &str) -> Option<&'static Check> {
+    CheckId::parse(id).and_then(find)
 }
 
 /// Why a check that needs a Bedrock provider did not run.
@@ -154,7 +110,7 @@ impl From<NotBedrock> for Outcome {
 }
 
 /// The Bedrock provider in use, or why there is none.
-pub fn bedrock(ctx: &Context) -> Result<BedrockKind, NotBedrock> {
+pub fn bedrock(ctx: &Session) -> Result<BedrockKind, NotBedrock> {
     match (ctx.prediction.bedrock, ctx.prediction.provider.as_deref()) {
         (Some(kind), _) => Ok(kind),
         (None, None) => Err(NotBedrock("no Bedrock provider selected (model_provider is unset)".into())),
@@ -163,7 +119,7 @@ pub fn bedrock(ctx: &Context) -> Result<BedrockKind, NotBedrock> {
 }
 
 /// Adds a failure for each fatal Codex error this check owns, quoting Codex's exact text.
-pub fn report_fatal(ctx: &Context, check: &str, outcome: &mut Outcome, remediation: &str) {
+pub fn report_fatal(ctx: &Session, check: CheckId, outcome: &mut Outcome, remediation: &str) {
     for fatal in ctx.prediction.fatal_for(check) {
         outcome.push(
             Finding::fail(format!("Codex stops: {}", headline(&fatal.text)))
@@ -214,4 +170,16 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>, ma
         .filter(|(d, _)| *d <= max)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_and_ids_are_one_to_one_and_in_order() {
+        let registered: Vec<CheckId> = CHECKS.iter().map(|c| c.meta.id).collect();
+        let ids: Vec<CheckId> = CheckId::ALL.iter().copied().filter(|id| *id != CheckId::Policy).collect();
+        assert_eq!(registered, ids);
+    }
 }

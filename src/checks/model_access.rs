@@ -9,18 +9,20 @@ use aws_sdk_bedrock::error::ProvideErrorMetadata;
 use super::model_id::mantle_form;
 use super::sts_identity::override_notes;
 use super::{Check, CheckMeta, Fixable, Kind, LiveFuture, Runner};
-use crate::context::Context;
 use crate::live::classify::{chain, sdk_error};
 use crate::live::{Live, Resolved};
+use crate::meta::CheckId;
 use crate::report::{Finding, Outcome};
+use crate::session::Session;
 
 /// The check.
 pub const CHECK: Check = Check {
     meta: CheckMeta {
-        id: "model-access",
+        id: CheckId::ModelAccess,
         group: "live",
         kind: Kind::Live,
         fixable: Fixable::No,
+        lint: false,
         summary: "Bedrock ListFoundationModels in the region lists the model",
         doc: include_str!("../../checks/model-access.md"),
     },
@@ -28,11 +30,11 @@ pub const CHECK: Check = Check {
     fixes: None,
 };
 
-fn run(ctx: Arc<Context>, live: Arc<Live>) -> LiveFuture {
+fn run(ctx: Arc<Session>, live: Arc<Live>) -> LiveFuture {
     Box::pin(async move { check(&ctx, &live).await })
 }
 
-async fn check(ctx: &Context, live: &Live) -> Outcome {
+async fn check(ctx: &Session, live: &Live) -> Outcome {
     let (Some(model), Some(region)) = (ctx.prediction.model.clone(), live.region.clone()) else {
         return Outcome::skip("model or region not resolved");
     };

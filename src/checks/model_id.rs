@@ -5,19 +5,21 @@
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, closest};
 use crate::catalog::Feature;
+use crate::codex::BedrockKind;
 use crate::codex_errors;
-use crate::context::Context;
 use crate::fix::{Edit, Fix, FixOptions, locate_key};
-use crate::prediction::BedrockKind;
+use crate::meta::CheckId;
 use crate::report::{Finding, Outcome};
+use crate::session::Session;
 
 /// The check.
 pub const CHECK: Check = Check {
     meta: CheckMeta {
-        id: "model-id",
+        id: CheckId::ModelId,
         group: "model",
         kind: Kind::Offline,
         fixable: Fixable::Sometimes,
+        lint: true,
         summary: "ID in the version's Bedrock catalog; Runtime-style IDs, bare `gpt-*`, near misses, with the right ID suggested",
         doc: include_str!("../../checks/model-id.md"),
     },
@@ -55,7 +57,7 @@ pub fn mantle_form(id: &str) -> String {
     s
 }
 
-fn run(ctx: &Context) -> Outcome {
+fn run(ctx: &Session) -> Outcome {
     let kind = match bedrock(ctx) {
         Ok(kind) => kind,
         Err(skip) => return skip.into(),
@@ -171,7 +173,7 @@ fn run(ctx: &Context) -> Outcome {
 
 /// The id the user meant, when it is certain: a Runtime-style, bare or misspelt id whose Mantle form is
 /// in this version's catalog.
-pub fn catalog_correction(ctx: &Context) -> Option<String> {
+pub fn catalog_correction(ctx: &Session) -> Option<String> {
     if ctx.prediction.bedrock != Some(BedrockKind::Mantle) || ctx.prediction.model_is_default {
         return None;
     }
@@ -191,20 +193,20 @@ pub fn catalog_correction(ctx: &Context) -> Option<String> {
 }
 
 /// `--model ID` sets the model (asked for); otherwise a certain correction is safe.
-fn fixes(ctx: &Context, options: &FixOptions) -> Vec<Fix> {
+fn fixes(ctx: &Session, options: &FixOptions) -> Vec<Fix> {
     let Some((file, path)) = locate_key(ctx, &["model"]) else { return Vec::new() };
     let set = |m: &str| Edit::Set { path: path.clone(), value: m.into() };
     if let Some(model) = &options.model {
         if ctx.prediction.model.as_deref() != Some(model.as_str()) || ctx.prediction.model_is_default {
             return vec![
-                Fix::unsafe_edit("model-id", format!("Set `model = \"{model}\"`"), file.clone(), set(model))
+                Fix::unsafe_edit(CheckId::ModelId, format!("Set `model = \"{model}\"`"), file.clone(), set(model))
                     .requested(true),
             ];
         }
         return Vec::new();
     }
     match catalog_correction(ctx) {
-        Some(m) => vec![Fix::safe("model-id", format!("Set `model = \"{m}\"`"), file.clone(), set(&m))],
+        Some(m) => vec![Fix::safe(CheckId::ModelId, format!("Set `model = \"{m}\"`"), file.clone(), set(&m))],
         None => Vec::new(),
     }
 }

@@ -3,18 +3,20 @@
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner, closest, report_fatal};
 use crate::catalog::Feature;
-use crate::context::Context;
+use crate::codex::{MANTLE_PROVIDER, RUNTIME_PROVIDER};
 use crate::fix::{Edit, Fix, FixOptions, locate_key};
-use crate::prediction::{MANTLE_PROVIDER, RUNTIME_PROVIDER};
+use crate::meta::CheckId;
 use crate::report::{Finding, Outcome};
+use crate::session::Session;
 
 /// The check.
 pub const CHECK: Check = Check {
     meta: CheckMeta {
-        id: "model-provider",
+        id: CheckId::ModelProvider,
         group: "config",
         kind: Kind::Offline,
         fixable: Fixable::Sometimes,
+        lint: true,
         summary: "`model_provider` is exactly `amazon-bedrock` (or `amazon-bedrock-runtime` ≥ 0.148)",
         doc: include_str!("../../checks/model-provider.md"),
     },
@@ -22,7 +24,7 @@ pub const CHECK: Check = Check {
     fixes: Some(fixes),
 };
 
-fn run(ctx: &Context) -> Outcome {
+fn run(ctx: &Session) -> Outcome {
     let found = ctx.config.get(&["model_provider"]);
     let location = found.as_ref().and_then(|f| ctx.config.location(f));
     let set_it = "Set `model_provider = \"amazon-bedrock\"` at the top of config.toml";
@@ -43,7 +45,7 @@ fn run(ctx: &Context) -> Outcome {
         Some(s) => format!("Use the built-in id: `model_provider = \"{s}\"`"),
         None => set_it.to_owned(),
     };
-    report_fatal(ctx, "model-provider", &mut out, &remedy);
+    report_fatal(ctx, CheckId::ModelProvider, &mut out, &remedy);
     if ctx.prediction.bedrock.is_none() && out.findings.is_empty() {
         let what = if provider == RUNTIME_PROVIDER {
             format!("`{provider}` is built in only from Codex 0.148.0 (this is {})", ctx.rules.version)
@@ -59,7 +61,7 @@ fn run(ctx: &Context) -> Outcome {
 
 /// A misspelt id that names no provider becomes `amazon-bedrock` (safe: Codex cannot start with it).
 /// Setting an unset provider, or replacing a custom provider, changes where requests go (unsafe).
-fn fixes(ctx: &Context, _options: &FixOptions) -> Vec<Fix> {
+fn fixes(ctx: &Session, _options: &FixOptions) -> Vec<Fix> {
     if ctx.prediction.bedrock.is_some() {
         return Vec::new();
     }
@@ -68,7 +70,7 @@ fn fixes(ctx: &Context, _options: &FixOptions) -> Vec<Fix> {
     let title = |id: &str| format!("Set `model_provider = \"{id}\"`");
     let Some(provider) = ctx.prediction.provider.as_deref() else {
         return vec![
-            Fix::unsafe_edit("model-provider", title(MANTLE_PROVIDER), file.clone(), set(MANTLE_PROVIDER))
+            Fix::unsafe_edit(CheckId::ModelProvider, title(MANTLE_PROVIDER), file.clone(), set(MANTLE_PROVIDER))
                 .note("Codex will send requests to Amazon Bedrock instead of OpenAI"),
         ];
     };
@@ -83,5 +85,5 @@ fn fixes(ctx: &Context, _options: &FixOptions) -> Vec<Fix> {
     };
     let custom = ctx.config.get(&["model_providers", provider]).is_some();
     let fix = if custom { Fix::unsafe_edit } else { Fix::safe };
-    vec![fix("model-provider", title(target), file.clone(), set(target))]
+    vec![fix(CheckId::ModelProvider, title(target), file.clone(), set(target))]
 }

@@ -2,17 +2,19 @@
 //! availability data (with its verification date); the live `model-access` check confirms it.
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, quoted};
-use crate::context::Context;
-use crate::prediction::BedrockKind;
+use crate::codex::BedrockKind;
+use crate::meta::CheckId;
 use crate::report::{Finding, Outcome};
+use crate::session::Session;
 
 /// The check.
 pub const CHECK: Check = Check {
     meta: CheckMeta {
-        id: "model-region",
+        id: CheckId::ModelRegion,
         group: "region",
         kind: Kind::Offline,
         fixable: Fixable::No,
+        lint: true,
         summary: "the model is offered in that region (catalog data with its verification date)",
         doc: include_str!("../../checks/model-region.md"),
     },
@@ -20,7 +22,7 @@ pub const CHECK: Check = Check {
     fixes: None,
 };
 
-fn run(ctx: &Context) -> Outcome {
+fn run(ctx: &Session) -> Outcome {
     let kind = match bedrock(ctx) {
         Ok(kind) => kind,
         Err(skip) => return skip.into(),

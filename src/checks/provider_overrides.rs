@@ -2,19 +2,21 @@
 //! provider validation rules hold (reference §2.2, §2.3).
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, quoted, report_fatal};
-use crate::context::Context;
 use crate::fix::{Fix, FixOptions, remove_key};
+use crate::meta::CheckId;
 use crate::prediction::forbidden_provider_keys;
 use crate::prediction::provider_path;
 use crate::report::{Finding, Outcome};
+use crate::session::Session;
 
 /// The check.
 pub const CHECK: Check = Check {
     meta: CheckMeta {
-        id: "provider-overrides",
+        id: CheckId::ProviderOverrides,
         group: "config",
         kind: Kind::Offline,
         fixable: Fixable::Safe,
+        lint: true,
         summary: "only the keys the version allows are set on the built-in provider; validation rules hold",
         doc: include_str!("../../checks/provider-overrides.md"),
     },
@@ -22,7 +24,7 @@ pub const CHECK: Check = Check {
     fixes: Some(fixes),
 };
 
-fn run(ctx: &Context) -> Outcome {
+fn run(ctx: &Session) -> Outcome {
     let allowed = ctx.rules.provider_overridable();
     let mut out = Outcome::pass(format!("Codex {} allows {}", ctx.rules.version, quoted(allowed)));
     out.set("allowed", allowed.to_vec());
@@ -41,7 +43,7 @@ fn run(ctx: &Context) -> Outcome {
         }
     }
     let before = out.findings.len();
-    report_fatal(ctx, "provider-overrides", &mut out, "Correct the provider table as the message says");
+    report_fatal(ctx, CheckId::ProviderOverrides, &mut out, "Correct the provider table as the message says");
     // The override error is the same fatal the per-key findings already explain; keep the exact text.
     if before > 0 && out.findings.len() > before {
         out.findings.truncate(before);
@@ -54,12 +56,12 @@ fn run(ctx: &Context) -> Outcome {
 
 /// Fields Codex refuses on the built-in provider are removed (safe: Codex cannot start with them, and the
 /// built-in provider already has its URL and auth).
-fn fixes(ctx: &Context, _options: &FixOptions) -> Vec<Fix> {
+fn fixes(ctx: &Session, _options: &FixOptions) -> Vec<Fix> {
     let mut out = Vec::new();
     for id in crate::prediction::bedrock_ids(&ctx.rules) {
         for (key, _) in forbidden_provider_keys(ctx, id) {
             let why = format!("Codex {} does not allow changing it on the built-in provider", ctx.rules.version);
-            out.extend(remove_key(ctx, "provider-overrides", &provider_path(id, &[key.as_str()]), &why));
+            out.extend(remove_key(ctx, CheckId::ProviderOverrides, &provider_path(id, &[key.as_str()]), &why));
         }
     }
     out

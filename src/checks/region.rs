@@ -4,19 +4,24 @@
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, closest, quoted, report_fatal};
 use crate::catalog::Feature;
-use crate::context::Context;
+use crate::codex::RegionSource;
+use crate::codex::{BedrockKind, MANTLE_PROVIDER};
+use crate::context::Mode;
 use crate::env_vars::{AWS_DEFAULT_REGION, AWS_REGION};
 use crate::fix::{Edit, Fix, FixOptions, locate_key};
-use crate::prediction::{BedrockKind, MANTLE_PROVIDER, provider_path};
+use crate::meta::CheckId;
+use crate::prediction::provider_path;
 use crate::report::{Finding, Outcome};
+use crate::session::Session;
 
 /// The check.
 pub const CHECK: Check = Check {
     meta: CheckMeta {
-        id: "region",
+        id: CheckId::Region,
         group: "region",
         kind: Kind::Offline,
         fixable: Fixable::Unsafe,
+        lint: true,
         summary: "resolved region and its source for the winning auth path; missing region; the version's Mantle allowlist",
         doc: include_str!("../../checks/region.md"),
     },
@@ -24,7 +29,7 @@ pub const CHECK: Check = Check {
     fixes: Some(fixes),
 };
 
-fn run(ctx: &Context) -> Outcome {
+fn run(ctx: &Session) -> Outcome {
     let kind = match bedrock(ctx) {
         Ok(kind) => kind,
         Err(skip) => return skip.into(),
@@ -34,14 +39,14 @@ fn run(ctx: &Context) -> Outcome {
     let mut out = match &ctx.prediction.region {
         Some(r) => Outcome::pass(format!("{} (from {})", r.value, r.source)),
         None if ctx.prediction.base_url.is_some() => Outcome::pass("none needed: the base_url override is used as-is"),
-        None if ctx.options.isolated => {
+        None if ctx.mode == Mode::Template => {
             Outcome::info("not pinned: each user's AWS_REGION, AWS_DEFAULT_REGION or AWS profile region decides")
         }
         None => Outcome::pass(""),
     };
     if let Some(r) = &ctx.prediction.region {
         out.set("region", r.value.clone());
-        out.set("source", r.source.clone());
+        out.set("source", r.source.to_string());
     }
     if kind == BedrockKind::Mantle {
         out.set("allowlist", allowed.to_vec());
@@ -54,7 +59,7 @@ fn run(ctx: &Context) -> Outcome {
                 None => format!("Set aws.region to one of {}", quoted(allowed)),
             }
         }
-        None if rules.has(Feature::BearerRegionFromEnv) || ctx.prediction.auth.as_ref().is_some_and(|a| a.method == crate::prediction::AuthMethod::Sigv4) => {
+        None if rules.has(Feature::BearerRegionFromEnv) || ctx.prediction.auth.as_ref().is_some_and(|a| a.method == crate::codex::AuthMethod::Sigv4) => {
             "Add `[model_providers.amazon-bedrock.aws]` with `region = \"us-east-1\"` to config.toml (or export AWS_REGION)".to_owned()
         }
         None => format!(
@@ -62,14 +67,14 @@ fn run(ctx: &Context) -> Outcome {
             rules.version
         ),
     };
-    report_fatal(ctx, "region", &mut out, &remedy);
+    report_fatal(ctx, CheckId::Region, &mut out, &remedy);
 
     // Sources that are set but lose, which users often believe are in effect.
     if let Some(r) = &ctx.prediction.region {
         let config_region = ctx.config.get_str(&provider_path(kind.id(), &["aws", "region"])).ok().flatten();
         for var in [AWS_REGION, AWS_DEFAULT_REGION] {
             if let Some(v) = ctx.env.trimmed(var)
-                && !r.source.ends_with(var)
+                && !matches!(&r.source, RegionSource::Env(e) if e.var == var)
                 && v != r.value.trim()
             {
                 out.push(Finding::info(format!("{var}=`{v}` is ignored: {} comes first", r.source)));
@@ -81,7 +86,7 @@ fn run(ctx: &Context) -> Outcome {
             out.push(Finding::info("aws.region is empty: Codex treats it as unset"));
         }
         let profile_region = ctx.aws_profile_get(&ctx.aws_profile.name, "region");
-        let bearer = ctx.prediction.auth.as_ref().is_some_and(|a| a.method == crate::prediction::AuthMethod::Bearer);
+        let bearer = ctx.prediction.auth.as_ref().is_some_and(|a| a.method == crate::codex::AuthMethod::Bearer);
         if let (Some(pr), true) = (profile_region, bearer)
             && pr != r.value.trim()
         {
@@ -97,7 +102,7 @@ fn run(ctx: &Context) -> Outcome {
 /// `--region R` pins the region (asked for). With `--unsafe`: an unsupported region becomes the closest
 /// supported one, and a region that resolves from the environment or the AWS profile is pinned in
 /// config.toml, where the desktop app and VS Code also read it.
-fn fixes(ctx: &Context, options: &FixOptions) -> Vec<Fix> {
+fn fixes(ctx: &Session, options: &FixOptions) -> Vec<Fix> {
     let Ok(kind) = bedrock(ctx) else { return Vec::new() };
     let logical = provider_path(kind.id(), &["aws", "region"]);
     let Some((file, path)) = locate_key(ctx, &logical) else { return Vec::new() };
@@ -105,14 +110,14 @@ fn fixes(ctx: &Context, options: &FixOptions) -> Vec<Fix> {
     let title = |r: &str| format!("Set `{} = \"{r}\"`", logical.join("."));
     let allowed = ctx.rules.mantle_regions();
     if let Some(region) = &options.region {
-        let mut fix = Fix::unsafe_edit("region", title(region), file.clone(), set(region)).requested(true);
+        let mut fix = Fix::unsafe_edit(CheckId::Region, title(region), file.clone(), set(region)).requested(true);
         if kind == BedrockKind::Mantle && !allowed.contains(region) {
             fix = fix.note(format!("Codex {} does not support `{region}`: it will refuse to send", ctx.rules.version));
         }
         return vec![fix];
     }
     let Some(resolved) = &ctx.prediction.region else { return Vec::new() };
-    if ctx.prediction.fatal_for("region").next().is_some() {
+    if ctx.prediction.fatal_for(CheckId::Region).next().is_some() {
         let value = resolved.value.trim();
         let fixed = allowed
             .iter()
@@ -120,18 +125,18 @@ fn fixes(ctx: &Context, options: &FixOptions) -> Vec<Fix> {
             .map(String::as_str)
             .or_else(|| closest(value, allowed.iter().map(String::as_str), 3));
         return match fixed {
-            Some(r) => vec![Fix::unsafe_edit("region", title(r), file.clone(), set(r)).note(format!(
+            Some(r) => vec![Fix::unsafe_edit(CheckId::Region, title(r), file.clone(), set(r)).note(format!(
                 "`{value}` is not supported by Codex {}; `{r}` is the closest supported region",
                 ctx.rules.version
             ))],
             None => Vec::new(),
         };
     }
-    let pinnable = resolved.source != "config" && resolved.source != "managed-api-key" && resolved.source != "fixed";
+    let pinnable = matches!(resolved.source, RegionSource::Env(_) | RegionSource::Profile(_));
     if pinnable && ctx.prediction.base_url.is_none() {
         let value = resolved.value.trim();
         return vec![
-            Fix::unsafe_edit("region", title(value), file.clone(), set(value))
+            Fix::unsafe_edit(CheckId::Region, title(value), file.clone(), set(value))
                 .note(format!("pinned from {}, which the desktop app and editors may not see", resolved.source)),
         ];
     }

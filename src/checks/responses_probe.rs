@@ -5,21 +5,24 @@
 use std::sync::Arc;
 
 use super::{Check, CheckMeta, Fixable, Kind, LiveFuture, Runner};
-use crate::context::{Context, ManagedAuth};
+use crate::codex::AuthSource;
+use crate::context::ManagedAuth;
 use crate::env_vars::AWS_BEARER_TOKEN_BEDROCK;
 use crate::live::classify::{Verdict, clock_skew, responses_answer, transport_error};
 use crate::live::probe::{self, Auth, MANTLE_ENDPOINT_OVERRIDE};
 use crate::live::{Live, Resolved, unix_now};
-use crate::prediction::AuthSource;
+use crate::meta::CheckId;
 use crate::report::{Finding, Outcome, Status};
+use crate::session::Session;
 
 /// The check.
 pub const CHECK: Check = Check {
     meta: CheckMeta {
-        id: "responses-probe",
+        id: CheckId::ResponsesProbe,
         group: "live",
         kind: Kind::Live,
         fixable: Fixable::No,
+        lint: false,
         summary: "a minimal Responses request to the predicted URL, signed exactly as Codex signs it; the answer classified",
         doc: include_str!("../../checks/responses-probe.md"),
     },
@@ -27,7 +30,7 @@ pub const CHECK: Check = Check {
     fixes: None,
 };
 
-fn run(ctx: Arc<Context>, live: Arc<Live>) -> LiveFuture {
+fn run(ctx: Arc<Session>, live: Arc<Live>) -> LiveFuture {
     Box::pin(async move { check(&ctx, &live).await })
 }
 
@@ -35,7 +38,7 @@ fn finding(v: Verdict) -> Finding {
     Finding { status: v.status, message: v.message, remediation: v.remediation, location: None }
 }
 
-async fn check(ctx: &Context, live: &Live) -> Outcome {
+async fn check(ctx: &Session, live: &Live) -> Outcome {
     let p = &ctx.prediction;
     let Some(endpoint) = &p.endpoint else {
         return Outcome::skip("Codex stops before sending a request (see codex_error)");

@@ -3,18 +3,21 @@
 //! the keychain or `.env` (mode 0600).
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner};
-use crate::context::{Context, files::locate};
+use crate::context::files::locate;
+use crate::meta::CheckId;
 use crate::redact::mask;
 use crate::report::{Finding, Outcome};
 use crate::secrets::scan;
+use crate::session::Session;
 
 /// The check.
 pub const CHECK: Check = Check {
     meta: CheckMeta {
-        id: "secrets-in-config",
+        id: CheckId::SecretsInConfig,
         group: "security",
         kind: Kind::Offline,
         fixable: Fixable::No,
+        lint: true,
         summary: "literal keys or tokens in config files and templates",
         doc: include_str!("../../checks/secrets-in-config.md"),
     },
@@ -22,7 +25,7 @@ pub const CHECK: Check = Check {
     fixes: None,
 };
 
-fn run(ctx: &Context) -> Outcome {
+fn run(ctx: &Session) -> Outcome {
     let files: Vec<_> = ctx.config.files.iter().filter(|f| f.source.text().is_some()).collect();
     let mut out = Outcome::pass(format!("no literal credentials in {} config file(s)", files.len()));
     for file in files {

@@ -6,18 +6,20 @@ use std::sync::Arc;
 use aws_sdk_sts::error::ProvideErrorMetadata;
 
 use super::{Check, CheckMeta, Fixable, Kind, LiveFuture, Runner};
-use crate::context::Context;
 use crate::live::classify::{chain, sdk_error};
 use crate::live::{Live, Resolved};
+use crate::meta::CheckId;
 use crate::report::{Finding, Outcome};
+use crate::session::Session;
 
 /// The check.
 pub const CHECK: Check = Check {
     meta: CheckMeta {
-        id: "sts-identity",
+        id: CheckId::StsIdentity,
         group: "live",
         kind: Kind::Live,
         fixable: Fixable::No,
+        lint: false,
         summary: "STS GetCallerIdentity: account, ARN",
         doc: include_str!("../../checks/sts-identity.md"),
     },
@@ -25,7 +27,7 @@ pub const CHECK: Check = Check {
     fixes: None,
 };
 
-fn run(ctx: Arc<Context>, live: Arc<Live>) -> LiveFuture {
+fn run(ctx: Arc<Session>, live: Arc<Live>) -> LiveFuture {
     Box::pin(async move { check(&ctx, &live).await })
 }
 
@@ -38,7 +40,7 @@ pub fn override_notes(live: &Live, service: &str, out: &mut Outcome) {
     }
 }
 
-async fn check(ctx: &Context, live: &Live) -> Outcome {
+async fn check(ctx: &Session, live: &Live) -> Outcome {
     let creds = match live.credentials(ctx).await {
         Resolved::Credentials(c) => c,
         Resolved::Bearer => {

@@ -4,20 +4,23 @@
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner, closest};
 use crate::catalog::Feature;
+use crate::codex::{MANTLE_PROVIDER, PROVIDER_FIELDS, RUNTIME_PROVIDER};
 use crate::codex_errors;
-use crate::context::Context;
 use crate::context::codex_config::Found;
 use crate::fix::{Fix, FixOptions, remove_key};
-use crate::prediction::{MANTLE_PROVIDER, PROVIDER_FIELDS, RUNTIME_PROVIDER, provider_path};
+use crate::meta::CheckId;
+use crate::prediction::provider_path;
 use crate::report::{Finding, Outcome};
+use crate::session::Session;
 
 /// The check.
 pub const CHECK: Check = Check {
     meta: CheckMeta {
-        id: "unknown-keys",
+        id: CheckId::UnknownKeys,
         group: "config",
         kind: Kind::Offline,
         fixable: Fixable::Safe,
+        lint: true,
         summary: "keys Codex ignores (e.g. `wire_api` inside the `.aws` table, as one official page shows)",
         doc: include_str!("../../checks/unknown-keys.md"),
     },
@@ -28,7 +31,7 @@ pub const CHECK: Check = Check {
 /// Top-level keys a Bedrock setup depends on; a near-miss of one of these does nothing.
 const TOP_LEVEL: &[&str] = &["model_provider", "model_providers", "web_search"];
 
-fn aws_fields(ctx: &Context) -> Vec<&'static str> {
+fn aws_fields(ctx: &Session) -> Vec<&'static str> {
     let mut fields = vec!["profile"];
     for (key, feature) in [
         ("region", Feature::RegionConfig),
@@ -52,7 +55,7 @@ fn hint(path: &str) -> &'static str {
     }
 }
 
-fn run(ctx: &Context) -> Outcome {
+fn run(ctx: &Session) -> Outcome {
     let mut unknown: Vec<(String, Found<'_>)> = Vec::new();
     for id in crate::prediction::bedrock_ids(&ctx.rules) {
         for (key, found) in ctx.config.keys(&provider_path(id, &[])) {
@@ -125,11 +128,11 @@ fn run(ctx: &Context) -> Outcome {
 /// Keys Codex ignores in the `.aws` table, which do nothing (safe to remove).
 const IGNORED_AWS_KEYS: &[&str] = &["wire_api", "regions", "additional_regions"];
 
-fn fixes(ctx: &Context, _options: &FixOptions) -> Vec<Fix> {
+fn fixes(ctx: &Session, _options: &FixOptions) -> Vec<Fix> {
     let mut out = Vec::new();
     for id in crate::prediction::bedrock_ids(&ctx.rules) {
         for key in IGNORED_AWS_KEYS {
-            out.extend(remove_key(ctx, "unknown-keys", &provider_path(id, &["aws", key]), "Codex ignores it"));
+            out.extend(remove_key(ctx, CheckId::UnknownKeys, &provider_path(id, &["aws", key]), "Codex ignores it"));
         }
     }
     out

@@ -3,18 +3,21 @@
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, quoted, report_fatal};
 use crate::catalog::Feature;
-use crate::context::Context;
+use crate::codex::BedrockKind;
 use crate::fix::{Edit, Fix, FixOptions, locate_key};
-use crate::prediction::{BedrockKind, web_search_values};
+use crate::meta::CheckId;
+use crate::prediction::web_search_values;
 use crate::report::{Finding, Outcome};
+use crate::session::Session;
 
 /// The check.
 pub const CHECK: Check = Check {
     meta: CheckMeta {
-        id: "web-search",
+        id: CheckId::WebSearch,
         group: "config",
         kind: Kind::Offline,
         fixable: Fixable::Safe,
+        lint: true,
         summary: "value valid for the version; needed or not on Bedrock for that version",
         doc: include_str!("../../checks/web-search.md"),
     },
@@ -22,7 +25,7 @@ pub const CHECK: Check = Check {
     fixes: Some(fixes),
 };
 
-fn run(ctx: &Context) -> Outcome {
+fn run(ctx: &Session) -> Outcome {
     let rules = &ctx.rules;
     let found = ctx.config.get(&["web_search"]);
     let value = found.as_ref().and_then(|f| f.as_str());
@@ -31,7 +34,7 @@ fn run(ctx: &Context) -> Outcome {
         None => "web_search not set".to_owned(),
     });
     out.set("valid_values", web_search_values(rules).to_vec());
-    report_fatal(ctx, "web-search", &mut out, &format!("Use one of {}", quoted(web_search_values(rules))));
+    report_fatal(ctx, CheckId::WebSearch, &mut out, &format!("Use one of {}", quoted(web_search_values(rules))));
     if !out.findings.is_empty() {
         return out;
     }
@@ -66,17 +69,22 @@ fn run(ctx: &Context) -> Outcome {
 
 /// An invalid value is removed (Codex cannot start with it); on 0.123–0.125, which send the tool to
 /// Mantle, `web_search = "disabled"` is set (both safe).
-fn fixes(ctx: &Context, _options: &FixOptions) -> Vec<Fix> {
+fn fixes(ctx: &Session, _options: &FixOptions) -> Vec<Fix> {
     let Some((file, path)) = locate_key(ctx, &["web_search"]) else { return Vec::new() };
-    if ctx.prediction.fatal_for("web-search").next().is_some() {
-        return vec![Fix::safe("web-search", "Remove the invalid `web_search` value", file, Edit::Remove { path })];
+    if ctx.prediction.fatal_for(CheckId::WebSearch).next().is_some() {
+        return vec![Fix::safe(
+            CheckId::WebSearch,
+            "Remove the invalid `web_search` value",
+            file,
+            Edit::Remove { path },
+        )];
     }
     let needs_disabled = bedrock(ctx).is_ok_and(|k| k == BedrockKind::Mantle)
         && !ctx.rules.has(Feature::OpenaiV1Path)
         && ctx.config.get_str(&["web_search"]).ok().flatten().map(|(v, _)| v) != Some("disabled");
     if needs_disabled {
         return vec![Fix::safe(
-            "web-search",
+            CheckId::WebSearch,
             "Set `web_search = \"disabled\"`",
             file,
             Edit::Set { path, value: "disabled".into() },

@@ -2,18 +2,20 @@
 //! (reference §2.4).
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner, report_fatal};
-use crate::context::Context;
 use crate::fix::{Fix, FixOptions, remove_key};
+use crate::meta::CheckId;
 use crate::prediction::provider_path;
 use crate::report::{Finding, Outcome};
+use crate::session::Session;
 
 /// The check.
 pub const CHECK: Check = Check {
     meta: CheckMeta {
-        id: "wire-api",
+        id: CheckId::WireApi,
         group: "config",
         kind: Kind::Offline,
         fixable: Fixable::Safe,
+        lint: true,
         summary: "only `\"responses\"`",
         doc: include_str!("../../checks/wire-api.md"),
     },
@@ -21,7 +23,7 @@ pub const CHECK: Check = Check {
     fixes: Some(fixes),
 };
 
-fn run(ctx: &Context) -> Outcome {
+fn run(ctx: &Session) -> Outcome {
     let mut out = Outcome::pass("not set (`responses` is the default and the only value)");
     for id in crate::prediction::bedrock_ids(&ctx.rules) {
         if let Some(found) = ctx.config.get(&provider_path(id, &["wire_api"]))
@@ -36,7 +38,7 @@ fn run(ctx: &Context) -> Outcome {
     }
     report_fatal(
         ctx,
-        "wire-api",
+        CheckId::WireApi,
         &mut out,
         "Delete the `wire_api` line; Bedrock only speaks the Responses API and it is the default",
     );
@@ -45,12 +47,12 @@ fn run(ctx: &Context) -> Outcome {
 
 /// A provider-level `wire_api` other than `responses` stops Codex; removing it restores the default,
 /// the only value Bedrock accepts (safe).
-fn fixes(ctx: &Context, _options: &FixOptions) -> Vec<Fix> {
+fn fixes(ctx: &Session, _options: &FixOptions) -> Vec<Fix> {
     let mut out = Vec::new();
     for id in crate::prediction::bedrock_ids(&ctx.rules) {
         let logical = provider_path(id, &["wire_api"]);
         if ctx.config.get(&logical).is_some_and(|f| f.as_str() != Some("responses")) {
-            out.extend(remove_key(ctx, "wire-api", &logical, "only `responses` exists, and it is the default"));
+            out.extend(remove_key(ctx, CheckId::WireApi, &logical, "only `responses` exists, and it is the default"));
         }
     }
     out

@@ -5,14 +5,8 @@ use std::collections::BTreeMap;
 
 use super::dotenv::Dotenv;
 
-/// Where a variable's effective value comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Origin {
-    /// The environment the doctor (and so Codex, from this shell) was started with.
-    Process,
-    /// `$CODEX_HOME/.env`.
-    Dotenv,
-}
+use crate::codex::EnvSource;
+pub use crate::codex::Origin;
 
 /// One effective variable.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,12 +54,15 @@ impl EffectiveEnv {
         self.value(key).map(str::trim).filter(|v| !v.is_empty())
     }
 
+    /// Where the variable's value comes from (`env:KEY` or `dotenv:KEY` in the report).
+    pub fn source(&self, var: &'static str) -> EnvSource {
+        let origin = self.vars.get(var).map_or(Origin::Process, |v| v.origin);
+        EnvSource { var, origin }
+    }
+
     /// `env:KEY` or `dotenv:KEY`: the report's name for where a value came from.
-    pub fn label(&self, key: &str) -> String {
-        match self.vars.get(key).map(|v| v.origin) {
-            Some(Origin::Dotenv) => format!("dotenv:{key}"),
-            _ => format!("env:{key}"),
-        }
+    pub fn label(&self, var: &'static str) -> String {
+        self.source(var).to_string()
     }
 
     /// The plain map, for code that wants one (the AWS profile loader).

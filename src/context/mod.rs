@@ -1,4 +1,6 @@
-//! Gather → derive: everything the checks look at is read once, here, into an immutable [`Context`].
+//! Gather: everything the doctor looks at is read once, here, into an immutable [`Context`] of facts.
+//! What Codex will do with them is derived above it (`crate::prediction`), and both meet in a
+//! `crate::session::Session`.
 //!
 //! Nothing below reads the process environment: the caller passes a snapshot ([`Inputs`]), so tests
 //! inject every variable and the doctor never sees more than it says it reads. Files are read with
@@ -19,10 +21,9 @@ use std::time::Duration;
 
 use semver::Version;
 
-use crate::catalog::{Feature, Rules, catalog};
+use crate::catalog::{Catalog, Feature, Rules, catalog};
+use crate::codex::{MANTLE_PROVIDER, ProfileSource, RUNTIME_PROVIDER};
 use crate::env_vars;
-use crate::prediction::Prediction;
-use crate::redact::Redactor;
 
 pub use apps::AppInstall;
 pub use auth_json::{AuthJson, ManagedAuth};
@@ -54,9 +55,19 @@ pub struct Options {
     pub scan_apps: bool,
     /// The base config file, when it is not `$CODEX_HOME/config.toml` (a template under `lint`).
     pub config_path: Option<PathBuf>,
-    /// Judge the config files alone (`lint`): no environment, `.env`, auth.json, AWS files or apps are
-    /// read, and only what the files themselves decide is predicted.
-    pub isolated: bool,
+    /// A user's machine, or a template judged alone (`lint`).
+    pub mode: Mode,
+}
+
+/// What the gathered facts describe.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// A user's machine: its environment, `.env`, auth.json, AWS files and apps.
+    #[default]
+    Machine,
+    /// Config files alone (`lint`): nothing else is read, and only what the files themselves decide
+    /// is predicted.
+    Template,
 }
 
 impl Default for Options {
@@ -71,7 +82,7 @@ impl Default for Options {
             timeout: Duration::from_secs(5),
             scan_apps: true,
             config_path: None,
-            isolated: false,
+            mode: Mode::Machine,
         }
     }
 }
@@ -85,6 +96,8 @@ pub struct Inputs {
     pub options: Options,
     /// The current time, UTC seconds.
     pub now: i64,
+    /// The rules catalog (the compiled-in one; tests swap in a mutated copy).
+    pub catalog: &'static Catalog,
 }
 
 impl Inputs {
@@ -95,7 +108,7 @@ impl Inputs {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        Inputs { env, options, now }
+        Inputs { env, options, now, catalog: catalog() }
     }
 }
 
@@ -130,10 +143,6 @@ pub struct Context {
     pub apps: Vec<AppInstall>,
     /// The AWS profile the SDK would select.
     pub aws_profile: AwsProfileSelection,
-    /// What Codex will do.
-    pub prediction: Prediction,
-    /// Every secret value seen, for scrubbing output.
-    pub redactor: Redactor,
 }
 
 /// Which AWS profile the SDK selects, and why.
@@ -141,14 +150,15 @@ pub struct Context {
 pub struct AwsProfileSelection {
     /// The profile name.
     pub name: String,
-    /// `config` (aws.profile), `env:AWS_PROFILE`, `dotenv:AWS_PROFILE` or `default`.
-    pub source: String,
+    /// Why this one.
+    pub source: ProfileSource,
 }
 
 impl Context {
     /// Reads everything. Never fails: problems become values the checks report.
     pub fn gather(inputs: Inputs) -> Context {
-        let Inputs { env: process_env, options, now } = inputs;
+        let Inputs { env: process_env, options, now, catalog } = inputs;
+        let isolated = options.mode == Mode::Template;
         let home = process_env.get(env_vars::HOME).filter(|h| !h.is_empty()).map(PathBuf::from);
         // Only the real environment decides where Codex's home is (reference §5.5).
         let codex_home = options
@@ -158,7 +168,7 @@ impl Context {
             .or_else(|| home.as_ref().map(|h| h.join(".codex")))
             .unwrap_or_else(|| PathBuf::from(".codex"));
 
-        let newest = catalog().meta.newest_known.clone();
+        let newest = catalog.meta.newest_known.clone();
         let binary = options
             .codex_bin
             .clone()
@@ -173,23 +183,23 @@ impl Context {
         };
 
         let unread = |path: PathBuf| SourceFile { path, read: FileRead::Missing, mode: None };
-        let read = |path: PathBuf| if options.isolated { unread(path) } else { SourceFile::read(&path) };
+        let read = |path: PathBuf| if isolated { unread(path) } else { SourceFile::read(&path) };
         let dotenv = Dotenv::parse(read(codex_home.join(".env")));
         let env = EffectiveEnv::new(&process_env, &dotenv);
         let auth_json = AuthJson::parse(read(codex_home.join("auth.json")));
-        let apps = if options.scan_apps && !options.isolated { apps::scan(home.as_deref()) } else { Vec::new() };
+        let apps = if options.scan_apps && !isolated { apps::scan(home.as_deref()) } else { Vec::new() };
 
         let codex = match version_thread {
             Err(known) => known,
             Ok(thread) => thread.join().unwrap_or_else(|_| CodexInstall {
                 binary: None,
-                version: catalog().meta.newest_known.clone(),
+                version: catalog.meta.newest_known.clone(),
                 source: VersionSource::Assumed,
                 problem: Some("version detection failed".into()),
                 raw: None,
             }),
         };
-        let rules = Rules::for_version(codex.version.clone());
+        let rules = Rules::new(codex.version.clone(), catalog);
         let base_path = options.config_path.clone().unwrap_or_else(|| codex_home.join("config.toml"));
         let config = codex_config::assemble(
             &codex_home,
@@ -200,13 +210,13 @@ impl Context {
         );
 
         let aws_profile = select_aws_profile(&config, &env);
-        let aws = if options.isolated {
+        let aws = if isolated {
             AwsFiles::empty()
         } else {
             AwsFiles::gather(&env.to_map(), home.as_deref(), &aws_profile.name)
         };
 
-        let mut ctx = Context {
+        Context {
             options,
             now,
             home,
@@ -221,12 +231,7 @@ impl Context {
             aws,
             apps,
             aws_profile,
-            prediction: Prediction::default(),
-            redactor: Redactor::default(),
-        };
-        ctx.prediction = Prediction::derive(&ctx);
-        ctx.redactor = Redactor::from_context(&ctx);
-        ctx
+        }
     }
 
     /// Whether an AWS profile of that name exists in the shared files.
@@ -244,14 +249,17 @@ impl Context {
 /// ""), else `AWS_PROFILE`, else `default`.
 fn select_aws_profile(config: &CodexConfig, env: &EffectiveEnv) -> AwsProfileSelection {
     let provider = match config.get_str(&["model_provider"]) {
-        Ok(Some((crate::prediction::RUNTIME_PROVIDER, _))) => crate::prediction::RUNTIME_PROVIDER,
-        _ => crate::prediction::MANTLE_PROVIDER,
+        Ok(Some((RUNTIME_PROVIDER, _))) => RUNTIME_PROVIDER,
+        _ => MANTLE_PROVIDER,
     };
     if let Ok(Some((name, _))) = config.get_str(&["model_providers", provider, "aws", "profile"]) {
-        return AwsProfileSelection { name: name.to_owned(), source: "config".into() };
+        return AwsProfileSelection { name: name.to_owned(), source: ProfileSource::Config };
     }
     match env.value(env_vars::AWS_PROFILE).filter(|p| !p.is_empty()) {
-        Some(name) => AwsProfileSelection { name: name.to_owned(), source: env.label(env_vars::AWS_PROFILE) },
-        None => AwsProfileSelection { name: "default".into(), source: "default".into() },
+        Some(name) => AwsProfileSelection {
+            name: name.to_owned(),
+            source: ProfileSource::Env(env.source(env_vars::AWS_PROFILE).origin),
+        },
+        None => AwsProfileSelection { name: "default".into(), source: ProfileSource::Default },
     }
 }

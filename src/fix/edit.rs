@@ -86,11 +86,41 @@ impl Framing {
     }
 }
 
+/// Why an edit could not be applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EditError {
+    /// The text is not valid TOML.
+    Parse(String),
+    /// A key on the path holds a value where a table is needed, or a table where a value is.
+    Shape {
+        /// The dotted key path.
+        path: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// An edit with no key.
+    EmptyPath,
+}
+
+impl std::fmt::Display for EditError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EditError::Parse(e) => f.write_str(e),
+            EditError::Shape { path, problem } => write!(f, "`{path}` {problem}"),
+            EditError::EmptyPath => f.write_str("empty key path"),
+        }
+    }
+}
+
+impl std::error::Error for EditError {}
+
 /// Applies `edits` to `text`. `Err` when the text does not parse or an edit meets a non-table.
-pub fn apply(text: &str, edits: &[Edit]) -> Result<String, String> {
+pub fn apply(text: &str, edits: &[Edit]) -> Result<String, EditError> {
     let framing = Framing::of(text);
-    let mut doc: DocumentMut =
-        text.trim_start_matches('\u{feff}').parse().map_err(|e: toml_edit::TomlError| e.to_string())?;
+    let mut doc: DocumentMut = text
+        .trim_start_matches('\u{feff}')
+        .parse()
+        .map_err(|e: toml_edit::TomlError| EditError::Parse(e.to_string()))?;
     for edit in edits {
         match edit {
             Edit::Set { path, value } => set(&mut doc, path, value.clone())?,
@@ -100,8 +130,9 @@ pub fn apply(text: &str, edits: &[Edit]) -> Result<String, String> {
     Ok(framing.restore(text, &doc.to_string()))
 }
 
-fn set(doc: &mut DocumentMut, path: &[String], value: Value) -> Result<(), String> {
-    let (last, parents) = path.split_last().ok_or("empty key path")?;
+fn set(doc: &mut DocumentMut, path: &[String], value: Value) -> Result<(), EditError> {
+    let (last, parents) = path.split_last().ok_or(EditError::EmptyPath)?;
+    let shape = |problem| EditError::Shape { path: path.join("."), problem };
     let mut table: &mut dyn TableLike = doc.as_table_mut();
     let mut inline = false;
     for key in parents {
@@ -117,9 +148,9 @@ fn set(doc: &mut DocumentMut, path: &[String], value: Value) -> Result<(), Strin
             };
             table.insert(key, fresh);
         }
-        let item = table.get_mut(key).ok_or_else(|| format!("`{}` is not a table", path.join(".")))?;
+        let item = table.get_mut(key).ok_or_else(|| shape("is not a table"))?;
         inline = inline || item.is_inline_table();
-        table = item.as_table_like_mut().ok_or_else(|| format!("`{}` is not a table", path.join(".")))?;
+        table = item.as_table_like_mut().ok_or_else(|| shape("is not a table"))?;
     }
     match table.get_mut(last) {
         Some(item) if item.is_value() => {
@@ -130,7 +161,7 @@ fn set(doc: &mut DocumentMut, path: &[String], value: Value) -> Result<(), Strin
             }
             *item = Item::Value(value);
         }
-        Some(_) => return Err(format!("`{}` is a table, not a value", path.join("."))),
+        Some(_) => return Err(shape("is a table, not a value")),
         None => {
             table.insert(last, Item::Value(value));
         }

@@ -7,6 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::FileResult;
+use crate::error::{Error, Result};
 
 /// Where the backup of `path` goes: `path.bak`, or `path.bak.1`, `.bak.2`, … when those exist.
 pub fn backup_path(path: &Path) -> PathBuf {
@@ -18,7 +19,7 @@ pub fn backup_path(path: &Path) -> PathBuf {
 }
 
 /// Writes one file's result. Returns the backup path, if one was written.
-pub fn write(result: &FileResult, backup: bool) -> Result<Option<PathBuf>, String> {
+pub fn write(result: &FileResult, backup: bool) -> Result<Option<PathBuf>> {
     write_with(result, backup, |from, to| std::fs::rename(from, to))
 }
 
@@ -27,18 +28,18 @@ pub fn write_with(
     result: &FileResult,
     backup: bool,
     rename: impl Fn(&Path, &Path) -> std::io::Result<()>,
-) -> Result<Option<PathBuf>, String> {
-    let shown = result.path.display().to_string();
+) -> Result<Option<PathBuf>> {
+    let shown = &result.path;
     // Follow a symlink: the target is what changes, the link stays.
     let target = std::fs::canonicalize(&result.path).unwrap_or_else(|_| result.path.clone());
     match &result.old {
         Some(old) => {
-            let now = std::fs::read(&target).map_err(|e| format!("{shown}: cannot read it again: {e}"))?;
+            let now = std::fs::read(&target).map_err(|e| Error::at("reading again before writing", shown, e))?;
             if now != old.as_bytes() {
-                return Err(format!("refusing to write {shown}: it changed on disk since it was read"));
+                return Err(Error::at("refusing to write", shown, "it changed on disk since it was read"));
             }
         }
-        None if target.exists() => return Err(format!("refusing to create {shown}: it appeared meanwhile")),
+        None if target.exists() => return Err(Error::at("refusing to create", shown, "it appeared meanwhile")),
         None => {}
     }
     let mut backup_written = None;
@@ -46,14 +47,13 @@ pub fn write_with(
     let text_changes = result.old.as_deref() != Some(result.new.as_str());
     if let (Some(old), true) = (&result.old, backup && text_changes) {
         let path = backup_path(&result.path);
-        create_private(&path, old.as_bytes())
-            .map_err(|e| format!("cannot write the backup {}: {e}", path.display()))?;
+        create_private(&path, old.as_bytes()).map_err(|e| Error::at("writing the backup", &path, e))?;
         copy_mode(&target, &path);
         backup_written = Some(path);
     }
     let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if result.old.is_none() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| Error::at("creating the directory", dir, e))?;
     }
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temp = dir.join(format!(".{name}.bedrock-doctor.{}.tmp", std::process::id()));
@@ -74,7 +74,7 @@ pub fn write_with(
     })();
     if let Err(e) = outcome {
         let _ = std::fs::remove_file(&temp);
-        return Err(format!("could not write {shown}: {e} (the original is unchanged)"));
+        return Err(Error::at("could not write", shown, format!("{e} (the original is unchanged)")));
     }
     Ok(backup_written)
 }
@@ -130,6 +130,7 @@ mod tests {
         std::fs::write(&path, "old\n").unwrap();
         let err = write_with(&result(&path, "old\n", "new\n"), false, |_, _| Err(std::io::Error::other("power cut")))
             .unwrap_err();
+        let err = err.to_string();
         assert!(err.contains("power cut") && err.contains("unchanged"), "{err}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "old\n");
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
@@ -163,7 +164,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
         std::fs::write(&path, "edited by the user meanwhile\n").unwrap();
-        let err = write(&result(&path, "what we read\n", "new\n"), true).unwrap_err();
+        let err = write(&result(&path, "what we read\n", "new\n"), true).unwrap_err().to_string();
         assert!(err.contains("changed on disk"));
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "edited by the user meanwhile\n");
     }

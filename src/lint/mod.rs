@@ -14,27 +14,13 @@ use std::time::Instant;
 use semver::Version;
 
 use crate::checks::{CHECKS, Runner};
-use crate::context::{Context, Inputs, Location, Options};
+use crate::context::{Context, Inputs, Location, Mode, Options};
+use crate::meta::CheckId;
 use crate::report::{CheckResult, Finding, Outcome, Report};
 use crate::runner::Selection;
+use crate::session::Session;
 
 pub use policy::Policy;
-
-/// The checks that judge a template (the rest need a user's machine).
-pub const LINT_CHECKS: &[&str] = &[
-    "config-file",
-    "config-profile",
-    "model-provider",
-    "provider-overrides",
-    "unknown-keys",
-    "wire-api",
-    "web-search",
-    "model-id",
-    "region",
-    "model-region",
-    "endpoint",
-    "secrets-in-config",
-];
 
 /// TOML files of other tools that a walked directory may hold; named on the command line they are
 /// still linted.
@@ -194,14 +180,15 @@ fn lint_config(path: &Path, template: &Template, options: &LintOptions) -> FileR
             offline: true,
             scan_apps: false,
             config_path: Some(config_path),
-            isolated: true,
+            mode: Mode::Template,
             ..Options::default()
         },
         now: crate::live::unix_now(),
+        catalog: crate::catalog::catalog(),
     };
-    let ctx = Context::gather(inputs);
+    let ctx = Session::new(Context::gather(inputs));
     let mut results = Vec::new();
-    for check in CHECKS.iter().filter(|c| LINT_CHECKS.contains(&c.meta.id) && options.selection.includes(c)) {
+    for check in CHECKS.iter().filter(|c| c.meta.lint && options.selection.includes(c)) {
         let Runner::Offline(run) = check.run else { continue };
         let start = Instant::now();
         let mut outcome = run(&ctx);
@@ -211,9 +198,7 @@ fn lint_config(path: &Path, template: &Template, options: &LintOptions) -> FileR
         }
         results.push(CheckResult { meta: &check.meta, outcome, duration: start.elapsed(), fix: None });
     }
-    let policy_selected = (options.selection.select.is_empty()
-        || options.selection.select.iter().any(|s| s == "policy"))
-        && !options.selection.ignore.iter().any(|s| s == "policy");
+    let policy_selected = options.selection.includes_id(CheckId::Policy);
     if let Some(policy) = options.policy.as_ref().filter(|_| policy_selected) {
         let start = Instant::now();
         let outcome = policy::evaluate(policy, &ctx);

@@ -7,16 +7,18 @@ use semver::Version;
 use serde::Deserialize;
 
 use crate::checks::{CheckMeta, Fixable, Kind};
-use crate::context::Context;
-use crate::prediction::MANTLE_PROVIDER;
+use crate::codex::MANTLE_PROVIDER;
+use crate::meta::CheckId;
 use crate::report::{Finding, Outcome};
+use crate::session::Session;
 
 /// The policy pseudo-check (it runs only under `lint --policy`).
 pub static META: CheckMeta = CheckMeta {
-    id: "policy",
+    id: CheckId::Policy,
     group: "policy",
     kind: Kind::Offline,
     fixable: Fixable::No,
+    lint: false,
     summary: "the team policy of `lint --policy`: allowed models and regions, pinned region, minimum Codex version, no base_url",
     doc: include_str!("../../checks/policy.md"),
 };
@@ -48,7 +50,7 @@ impl Policy {
 }
 
 /// The policy's findings for one template.
-pub fn evaluate(policy: &Policy, ctx: &Context) -> Outcome {
+pub fn evaluate(policy: &Policy, ctx: &Session) -> Outcome {
     let mut out = Outcome::pass("the template follows the team policy");
     let provider = ctx.prediction.bedrock.map_or(MANTLE_PROVIDER, |k| k.id());
     let region_key = ["model_providers", provider, "aws", "region"];
@@ -94,7 +96,7 @@ pub fn evaluate(policy: &Policy, ctx: &Context) -> Outcome {
         );
     }
     if policy.forbid_base_url {
-        for id in [MANTLE_PROVIDER, crate::prediction::RUNTIME_PROVIDER] {
+        for id in [MANTLE_PROVIDER, crate::codex::RUNTIME_PROVIDER] {
             if let Some(found) = ctx.config.get(&["model_providers", id, "base_url"]) {
                 out.push(
                     Finding::fail("the team policy forbids `base_url`")

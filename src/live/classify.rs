@@ -2,8 +2,8 @@
 //! do. Codex prints "an error occurred while loading credentials" or "unexpected status 403"; these
 //! functions name the cause.
 
-use crate::context::Context;
 use crate::report::Status;
+use crate::session::Session;
 use crate::timeutil::{format_utc, human_duration};
 
 /// A classified answer.
@@ -45,7 +45,7 @@ pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Why the credential provider failed, naming the real cause where the context shows it.
-pub fn credentials_error(ctx: &Context, e: &aws_credential_types::provider::error::CredentialsError) -> String {
+pub fn credentials_error(ctx: &Session, e: &aws_credential_types::provider::error::CredentialsError) -> String {
     let text = chain(e);
     let profile = &ctx.aws_profile.name;
     if let Some(token) = ctx.aws.sso_tokens.get(profile) {
@@ -64,7 +64,7 @@ pub fn credentials_error(ctx: &Context, e: &aws_credential_types::provider::erro
 }
 
 /// The remedy for a credentials failure message.
-pub fn credentials_remedy(ctx: &Context, message: &str) -> String {
+pub fn credentials_remedy(ctx: &Session, message: &str) -> String {
     let profile = &ctx.aws_profile.name;
     if message.contains("SSO") || message.contains("sso") {
         format!("aws sso login --profile {profile}")

@@ -23,9 +23,10 @@ use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvid
 use aws_types::region::Region;
 use tokio::sync::OnceCell;
 
-use crate::context::{Context, ManagedAuth};
+use crate::codex::{AuthMethod, AuthSource, ProfileSource};
+use crate::context::ManagedAuth;
 use crate::env_vars::*;
-use crate::prediction::{AuthMethod, AuthSource};
+use crate::session::Session;
 
 /// Endpoint overrides the doctor honours; each one is shown in the report.
 pub const ENDPOINT_OVERRIDES: &[&str] =
@@ -82,7 +83,7 @@ pub fn last4(s: &str) -> String {
 impl Live {
     /// Builds the live state for the predicted auth path. Touches no network: the region is given, so
     /// the chain does not probe instance metadata for one.
-    pub async fn new(ctx: &Context) -> Live {
+    pub async fn new(ctx: &Session) -> Live {
         let p = &ctx.prediction;
         let timeout = ctx.options.timeout;
         let region = p.region.as_ref().map(|r| r.value.trim().to_owned()).filter(|r| !r.is_empty());
@@ -116,11 +117,11 @@ impl Live {
     }
 
     /// The credentials, resolved once and shared.
-    pub async fn credentials(&self, ctx: &Context) -> Resolved {
+    pub async fn credentials(&self, ctx: &Session) -> Resolved {
         self.credentials.get_or_init(|| self.resolve(ctx)).await.clone()
     }
 
-    async fn resolve(&self, ctx: &Context) -> Resolved {
+    async fn resolve(&self, ctx: &Session) -> Resolved {
         let p = &ctx.prediction;
         if p.bedrock.is_none() {
             return Resolved::NotApplicable("no Bedrock provider selected".into());
@@ -166,7 +167,7 @@ impl Live {
 
 /// The provider Codex's auth path resolves credentials with (reference §5.1).
 async fn credentials_provider(
-    ctx: &Context,
+    ctx: &Session,
     source: AuthSource,
     region: Option<&str>,
 ) -> Option<SharedCredentialsProvider> {
@@ -206,7 +207,7 @@ async fn credentials_provider(
             if let Some(r) = region {
                 chain = chain.region(Region::new(r.to_owned()));
             }
-            if ctx.aws_profile.source != "default" {
+            if ctx.aws_profile.source != ProfileSource::Default {
                 chain = chain.profile_name(&ctx.aws_profile.name);
             }
             Some(SharedCredentialsProvider::new(chain.build().await))
@@ -217,7 +218,7 @@ async fn credentials_provider(
 
 /// The probe's HTTP client: rustls with the platform roots, plus the CA files Codex trusts
 /// (`CODEX_CA_CERTIFICATE`) and `SSL_CERT_FILE`; proxies from the environment as Codex reads them.
-fn http_client(ctx: &Context, timeout: Duration) -> Result<reqwest::Client, String> {
+fn http_client(ctx: &Session, timeout: Duration) -> Result<reqwest::Client, String> {
     let mut builder = reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(3)))

@@ -13,7 +13,7 @@ use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, si
 use aws_sigv4::sign::v4;
 
 use crate::catalog::{Feature, Rules};
-use crate::checks::endpoint::{is_aws_host, split_url};
+use crate::net::{is_aws_host, split_url};
 
 /// The variable that redirects the probe (for tests and gateways); always shown in the report.
 pub const MANTLE_ENDPOINT_OVERRIDE: &str = crate::env_vars::AWS_ENDPOINT_URL_BEDROCK_MANTLE;

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use owo_colors::OwoColorize;
 
 use super::Style;
-use crate::context::Context;
 use crate::report::{Report, Status};
+use crate::session::Session;
 
 struct Paint {
     style: Style,
@@ -47,7 +47,7 @@ impl Paint {
     }
 }
 
-fn prediction(ctx: &Context, paint: &Paint, out: &mut String) {
+fn prediction(ctx: &Session, paint: &Paint, out: &mut String) {
     let p = &ctx.prediction;
     let _ = writeln!(out, "{}", paint.heading("What Codex will do"));
     let mut row = |label: &str, value: String| {
@@ -92,7 +92,7 @@ fn prediction(ctx: &Context, paint: &Paint, out: &mut String) {
 }
 
 /// Renders the report.
-pub fn render(ctx: &Context, report: &Report, style: Style) -> String {
+pub fn render(ctx: &Session, report: &Report, style: Style) -> String {
     let paint = Paint { style };
     let mut out = String::new();
     let codex = &ctx.codex;
@@ -109,7 +109,7 @@ pub fn render(ctx: &Context, report: &Report, style: Style) -> String {
     );
     prediction(ctx, &paint, &mut out);
     let _ = writeln!(out, "\n{}", paint.heading("Checks"));
-    let width = report.results.iter().map(|r| r.meta.id.len()).max().unwrap_or(0);
+    let width = report.results.iter().map(|r| r.meta.id.as_str().len()).max().unwrap_or(0);
     for result in &report.results {
         let status = result.status();
         let _ = writeln!(out, "  {} {:<width$}  {}", paint.status(status), result.meta.id, result.summary());
@@ -163,18 +163,18 @@ pub fn render(ctx: &Context, report: &Report, style: Style) -> String {
         .collect();
     if !rows.is_empty() {
         let _ = writeln!(out, "\n{}", paint.heading("Remediation"));
-        let id_width = rows.iter().map(|(r, _)| r.meta.id.len()).max().unwrap_or(0);
+        let id_width = rows.iter().map(|(r, _)| r.meta.id.as_str().len()).max().unwrap_or(0);
         for (result, finding) in rows {
-            let id = result.meta.id;
+            let id = result.meta.id.as_str();
             let _ = writeln!(out, "  {} {:<id_width$}  {}", paint.status(finding.status), id, finding.message);
             if let Some(fix) = &finding.remediation {
                 let _ = writeln!(out, "    {:<id_width$}  {} {fix}", "", paint.arrow());
             }
         }
         let fixable: Vec<&str> =
-            report.results.iter().filter(|r| r.fix.is_some_and(|f| f.safe)).map(|r| r.meta.id).collect();
+            report.results.iter().filter(|r| r.fix.is_some_and(|f| f.safe)).map(|r| r.meta.id.as_str()).collect();
         let unsafe_only: Vec<&str> =
-            report.results.iter().filter(|r| r.fix.is_some_and(|f| !f.safe)).map(|r| r.meta.id).collect();
+            report.results.iter().filter(|r| r.fix.is_some_and(|f| !f.safe)).map(|r| r.meta.id.as_str()).collect();
         if !fixable.is_empty() {
             let _ = writeln!(out, "\n  `bedrock-doctor fix` repairs: {}", fixable.join(", "));
         }
@@ -214,7 +214,7 @@ pub fn render_lint(targets: &[super::Target<'_>], version: &semver::Version, asc
             continue;
         }
         let _ = writeln!(out, "{}", paint.heading(&target.file.display().to_string()));
-        let width = problems.iter().map(|r| r.meta.id.len()).max().unwrap_or(0);
+        let width = problems.iter().map(|r| r.meta.id.as_str().len()).max().unwrap_or(0);
         for result in problems {
             for finding in result.outcome.findings.iter().filter(|f| f.status >= Status::Warn) {
                 let _ =

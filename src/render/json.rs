@@ -2,8 +2,9 @@
 
 use serde_json::{Value, json};
 
-use crate::context::{Context, Location};
+use crate::context::Location;
 use crate::report::{CheckResult, Report};
+use crate::session::Session;
 
 fn location(loc: &Option<Location>) -> Value {
     match loc {
@@ -13,7 +14,7 @@ fn location(loc: &Option<Location>) -> Value {
 }
 
 /// The `prediction` object.
-pub fn prediction(ctx: &Context) -> Value {
+pub fn prediction(ctx: &Session) -> Value {
     let p = &ctx.prediction;
     json!({
         "codex_version": ctx.codex.version.to_string(),
@@ -27,7 +28,7 @@ pub fn prediction(ctx: &Context) -> Value {
             "access_key_id_last4": a.access_key_id_last4,
             "shadowed": a.shadowed.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         })),
-        "region": p.region.as_ref().map(|r| json!({"value": r.value, "source": r.source})),
+        "region": p.region.as_ref().map(|r| json!({"value": r.value, "source": r.source.to_string()})),
         "base_url": p.base_url,
         "endpoint": p.endpoint,
         "signing": p.signing.as_ref().map(|s| json!({"service": s.service, "region": s.region})),
@@ -64,7 +65,7 @@ pub fn check(result: &CheckResult) -> Value {
 }
 
 /// The whole report as pretty JSON.
-pub fn render(ctx: &Context, report: &Report) -> String {
+pub fn render(ctx: &Session, report: &Report) -> String {
     let value = json!({
         "schema_version": 1,
         "tool": {"name": "bedrock-doctor", "version": env!("CARGO_PKG_VERSION")},

@@ -82,7 +82,7 @@ fn testcase(target: &Target<'_>, file: &str, result: &CheckResult, out: &mut Str
         out,
         r#"    <testcase classname="{}" name="{}" time="{}""#,
         escape(file),
-        escape(result.meta.id),
+        escape(result.meta.id.as_str()),
         seconds(result)
     );
     let status = result.status();

@@ -9,8 +9,9 @@ pub mod sarif;
 
 use std::path::{Component, Path};
 
-use crate::context::{Context, Location};
+use crate::context::Location;
 use crate::report::{CheckResult, Finding, Report, Status};
+use crate::session::Session;
 
 /// One evaluated file (a template for `lint`, config.toml for `check`) and its report: the unit the
 /// machine formats (SARIF, GitHub, JUnit) are built from.
@@ -49,7 +50,7 @@ pub struct Style {
 }
 
 /// Renders the report of `check`.
-pub fn render(format: Format, ctx: &Context, report: &Report, style: Style) -> String {
+pub fn render(format: Format, ctx: &Session, report: &Report, style: Style) -> String {
     let config = ctx.codex_home.join("config.toml");
     let targets = [Target { file: &config, report }];
     match format {

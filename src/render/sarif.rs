@@ -191,8 +191,8 @@ fn what_it_checks(doc: &str) -> Option<String> {
 
 fn rule(meta: &CheckMeta) -> Rule<'_> {
     Rule {
-        id: meta.id,
-        name: meta.id,
+        id: meta.id.as_str(),
+        name: meta.id.as_str(),
         short_description: Text { text: meta.summary.to_owned() },
         full_description: Text { text: what_it_checks(meta.doc).unwrap_or_else(|| meta.summary.to_owned()) },
         help: Help { text: meta.doc, markdown: meta.doc },
@@ -209,7 +209,7 @@ pub fn render(targets: &[Target<'_>]) -> String {
     for target in targets {
         for result in &target.report.results {
             let meta = result.meta;
-            let rule_index = match rules.iter().position(|r| r.id == meta.id) {
+            let rule_index = match rules.iter().position(|r| r.id == meta.id.as_str()) {
                 Some(i) => i,
                 None => {
                     rules.push(rule(meta));
@@ -219,7 +219,7 @@ pub fn render(targets: &[Target<'_>]) -> String {
             for finding in reported(result) {
                 let (at, _) = place(target, finding);
                 results.push(SarifResult {
-                    rule_id: meta.id.to_owned(),
+                    rule_id: meta.id.as_str().to_owned(),
                     rule_index,
                     level: level(finding.status),
                     message: Text { text: message(target, finding) },

@@ -1,0 +1,202 @@
+//! What Codex will do with this setup: which provider, model, credentials, region and URL, and the
+//! exact error it would stop with before sending anything.
+//!
+//! [`derive`] is one pure function of the gathered [`Context`] and the [`Mode`]; the checks and the
+//! report read its result. The order of the steps is Codex's own, one module each:
+//! - [`load`]: loading the config (syntax, legacy profiles, types, provider rules), Codex's fatal
+//!   start-up errors;
+//! - [`provider`]: which provider `model_provider` selects;
+//! - [`auth`]: at the first request, which credentials win and what they shadow;
+//! - [`region`]: which region, from where;
+//! - [`endpoint`]: the URL and the SigV4 scope.
+//!
+//! The first fatal step is `codex_error` (reference §2, §4, §5). Each rule is tested on both sides of
+//! its version boundary by the recorded observations of real Codex releases (`tests/replay.rs`).
+
+pub mod auth;
+pub mod endpoint;
+pub mod load;
+pub mod provider;
+pub mod region;
+
+use crate::catalog::{Feature, Rules};
+use crate::codex::{AuthMethod, AuthSource, BedrockKind, MANTLE_PROVIDER, RUNTIME_PROVIDER, RegionSource};
+use crate::codex_errors as err;
+use crate::context::codex_config::Found;
+use crate::context::{Context, Location, Mode};
+use crate::meta::CheckId;
+
+pub use auth::{imds_disabled, sdk_chain_has_source};
+pub use load::{forbidden_provider_keys, web_search_values};
+
+/// The built-in Bedrock provider ids of a version (`amazon-bedrock-runtime` is a user-defined
+/// provider before 0.148, and none of our rules apply to it then).
+pub fn bedrock_ids(rules: &Rules) -> &'static [&'static str] {
+    if rules.has(Feature::RuntimeProvider) { &[MANTLE_PROVIDER, RUNTIME_PROVIDER] } else { &[MANTLE_PROVIDER] }
+}
+
+/// A step where Codex would stop, with the check that explains it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fatal {
+    /// The check that reports it.
+    pub check: CheckId,
+    /// Codex's exact output.
+    pub text: String,
+    /// Where in a config file the cause is.
+    pub location: Option<Location>,
+}
+
+/// The predicted credentials.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthPrediction {
+    /// SigV4 or bearer.
+    pub method: AuthMethod,
+    /// Where the credentials come from.
+    pub source: AuthSource,
+    /// The AWS profile used, if any.
+    pub profile: Option<String>,
+    /// The last 4 characters of the access key id, when known offline.
+    pub access_key_id_last4: Option<String>,
+    /// Other credential sources that are present but lose.
+    pub shadowed: Vec<AuthSource>,
+    /// The order this version tries sources in (for the report).
+    pub precedence: Vec<AuthSource>,
+}
+
+/// The predicted region.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegionPrediction {
+    /// The region, as Codex will use it.
+    pub value: String,
+    /// Where it comes from.
+    pub source: RegionSource,
+}
+
+/// The SigV4 scope.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Signing {
+    /// `bedrock-mantle` or `bedrock`.
+    pub service: &'static str,
+    /// The signing region.
+    pub region: String,
+}
+
+/// Everything predicted.
+#[derive(Clone, Debug, Default)]
+pub struct Prediction {
+    /// The effective `model_provider` (None: unset, Codex uses `openai`).
+    pub provider: Option<String>,
+    /// The Bedrock provider, when one is in use and exists in this version.
+    pub bedrock: Option<BedrockKind>,
+    /// The model Codex will request.
+    pub model: Option<String>,
+    /// Whether `model` is the version's default (unset in config).
+    pub model_is_default: bool,
+    /// Credentials.
+    pub auth: Option<AuthPrediction>,
+    /// Region.
+    pub region: Option<RegionPrediction>,
+    /// The `base_url` override, when one applies.
+    pub base_url: Option<String>,
+    /// The URL of the Responses request, when Codex will send one.
+    pub endpoint: Option<String>,
+    /// SigV4 scope, for SigV4 requests.
+    pub signing: Option<Signing>,
+    /// Every step where Codex would stop, in Codex's order.
+    pub fatal: Vec<Fatal>,
+}
+
+impl Prediction {
+    /// The first error Codex would print.
+    pub fn codex_error(&self) -> Option<&Fatal> {
+        self.fatal.first()
+    }
+
+    /// The fatal errors a check owns.
+    pub fn fatal_for(&self, check: CheckId) -> impl Iterator<Item = &Fatal> {
+        self.fatal.iter().filter(move |f| f.check == check)
+    }
+}
+
+/// What Codex will do with the gathered facts. Under [`Mode::Template`] the facts are one file alone,
+/// so what only a user's machine decides (a region left to the environment, a missing AWS profile) is
+/// not a Codex error.
+pub fn derive(ctx: &Context, mode: Mode) -> Prediction {
+    let mut p = Prediction::default();
+    load::load_errors(ctx, &mut p.fatal);
+    provider::resolve_provider(ctx, &mut p);
+    if p.fatal.is_empty() {
+        p.fatal.extend(load::auth_json_error(ctx));
+    }
+    let Some(kind) = p.bedrock else { return p };
+    let rules = &ctx.rules;
+
+    let model = ctx.config.get_str(&["model"]).ok().flatten().map(|(m, _)| m.to_owned());
+    p.model_is_default = model.is_none();
+    p.model = model.or_else(|| match kind {
+        BedrockKind::Mantle => rules.default_model().map(str::to_owned),
+        BedrockKind::Runtime => rules.runtime_catalog().first().cloned(),
+    });
+
+    if !rules.has(Feature::Sigv4) {
+        // 0.123.0: unsigned requests to us-east-1 whatever the config says (reference §1).
+        p.region = Some(RegionPrediction { value: "us-east-1".into(), source: RegionSource::Fixed });
+        if p.fatal.is_empty() {
+            p.endpoint = Some("https://bedrock-mantle.us-east-1.api.aws/v1/responses".into());
+        }
+        return p;
+    }
+
+    if rules.has(Feature::ProviderBaseUrl) {
+        p.base_url = provider_str(ctx, kind.id(), &["base_url"]).map(str::to_owned);
+    }
+    let auth = auth::resolve_auth(ctx, kind);
+    let region = region::resolve_region(ctx, kind, &auth, p.base_url.is_some());
+    match region {
+        Ok(region) => p.region = region,
+        // A template that leaves the region to each user's environment is not broken by itself.
+        Err(_) if mode == Mode::Template => {}
+        Err(fatal) => p.fatal.push(fatal),
+    }
+    if let Some(region) = &p.region {
+        // The allowlist applies to Mantle only (R §4.2), and a configured base_url is used without it
+        // (S amazon_bedrock/mantle.rs: the region check runs only when the URL is derived).
+        let allowed = rules.mantle_regions();
+        if kind == BedrockKind::Mantle && p.base_url.is_none() && !allowed.iter().any(|r| r == region.value.trim()) {
+            p.fatal.push(Fatal {
+                check: CheckId::Region,
+                text: err::unsupported_region(region.value.trim(), rules),
+                location: region::region_location(ctx, kind, &region.source),
+            });
+        }
+    }
+    if let Some(fatal) = auth::credential_failure(ctx, &auth).filter(|_| mode == Mode::Machine) {
+        p.fatal.push(fatal);
+    }
+    if p.fatal.is_empty() {
+        p.endpoint = endpoint::endpoint(kind, rules, p.base_url.as_deref(), p.region.as_ref());
+        if auth.method == AuthMethod::Sigv4 {
+            p.signing = p
+                .region
+                .as_ref()
+                .map(|r| Signing { service: kind.signing_service(), region: r.value.trim().to_owned() });
+        }
+    }
+    p.auth = Some(auth);
+    p
+}
+
+/// `[model_providers.<id>]` key path helper.
+pub fn provider_path<'a>(id: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut path = vec!["model_providers", id];
+    path.extend_from_slice(rest);
+    path
+}
+
+pub(crate) fn provider_str<'a>(ctx: &'a Context, id: &str, rest: &[&str]) -> Option<&'a str> {
+    ctx.config.get_str(&provider_path(id, rest)).ok().flatten().map(|(s, _)| s)
+}
+
+pub(crate) fn location_of(ctx: &Context, found: &Found<'_>) -> Option<Location> {
+    ctx.config.location(found)
+}
