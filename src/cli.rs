@@ -274,7 +274,7 @@ fn lint(c: &Common, args: &LintArgs) -> i32 {
     let policy = match &args.policy {
         Some(path) => match Policy::load(path) {
             Ok(p) => Some(p),
-            Err(e) => return usage_error(&format!("policy {e}")),
+            Err(e) => return usage_error(&e.to_string()),
         },
         None => None,
     };
@@ -285,7 +285,7 @@ fn lint(c: &Common, args: &LintArgs) -> i32 {
     }
     let files = match lint::discover(&args.paths, args.policy.as_deref()) {
         Ok(files) => files,
-        Err(e) => return usage_error(&e),
+        Err(e) => return usage_error(&e.to_string()),
     };
     let options = LintOptions { version: version.clone(), policy, selection };
     let reports = lint::lint(&files, &options);
@@ -310,9 +310,7 @@ fn lint(c: &Common, args: &LintArgs) -> i32 {
 
 /// `--select`/`--ignore` as typed ids; `policy` only where `lint` runs it.
 fn selection(c: &Common, lint: bool) -> Result<Selection, i32> {
-    let selection = Selection::parse(&c.select, &c.ignore).map_err(|unknown| {
-        usage_error(&format!("unknown check id(s): {} (see `bedrock-doctor list`)", unknown.join(", ")))
-    })?;
+    let selection = Selection::parse(&c.select, &c.ignore).map_err(|unknown| usage_error(&unknown.to_string()))?;
     if !lint && selection.select.iter().chain(&selection.ignore).any(|id| *id == CheckId::Policy) {
         return Err(usage_error("unknown check id(s): policy (see `bedrock-doctor list`)"));
     }

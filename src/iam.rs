@@ -12,24 +12,44 @@ use serde_json::{Value, json};
 use crate::codex::{AuthMethod, BedrockKind};
 use crate::session::Session;
 
+/// Why no policy can be given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IamRefusal {
+    /// `amazon-bedrock-runtime`: its actions are not confirmed.
+    RuntimeNotCovered,
+    /// No Bedrock provider is selected.
+    NotBedrock,
+    /// The policy is scoped to a region, and none resolves.
+    NoRegion,
+}
+
+impl std::fmt::Display for IamRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            IamRefusal::RuntimeNotCovered => {
+                "amazon-bedrock-runtime is not covered: its IAM actions are not confirmed from AWS documentation yet"
+            }
+            IamRefusal::NotBedrock => "model_provider is not a Bedrock provider (see `bedrock-doctor check`)",
+            IamRefusal::NoRegion => {
+                "no region resolved: pin aws.region (or pass -c model_providers.amazon-bedrock.aws.region=R)"
+            }
+        })
+    }
+}
+
+impl std::error::Error for IamRefusal {}
+
 /// The policy, or why none can be given.
-pub fn policy(ctx: &Session) -> Result<Value, String> {
+pub fn policy(ctx: &Session) -> Result<Value, IamRefusal> {
     let p = &ctx.prediction;
     match p.bedrock {
         Some(BedrockKind::Mantle) => {}
         Some(BedrockKind::Runtime) => {
-            return Err(
-                "amazon-bedrock-runtime is not covered: its IAM actions are not confirmed from AWS documentation yet"
-                    .into(),
-            );
+            return Err(IamRefusal::RuntimeNotCovered);
         }
-        None => return Err("model_provider is not a Bedrock provider (see `bedrock-doctor check`)".into()),
+        None => return Err(IamRefusal::NotBedrock),
     }
-    let region = p
-        .region
-        .as_ref()
-        .map(|r| r.value.trim().to_owned())
-        .ok_or("no region resolved: pin aws.region (or pass -c model_providers.amazon-bedrock.aws.region=R)")?;
+    let region = p.region.as_ref().map(|r| r.value.trim().to_owned()).ok_or(IamRefusal::NoRegion)?;
     let in_region = json!({"StringEquals": {"aws:RequestedRegion": region}});
     let mut statements = vec![json!({
         "Sid": "CodexBedrockMantleInference",

@@ -21,13 +21,25 @@ pub struct Selection {
     pub ignore: Vec<CheckId>,
 }
 
+/// Ids on the command line that name no check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownIds(pub Vec<String>);
+
+impl std::fmt::Display for UnknownIds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unknown check id(s): {} (see `bedrock-doctor list`)", self.0.join(", "))
+    }
+}
+
+impl std::error::Error for UnknownIds {}
+
 impl Selection {
     /// Parses the command line's ids; `Err` lists the ones that name no check.
-    pub fn parse(select: &[String], ignore: &[String]) -> Result<Selection, Vec<String>> {
+    pub fn parse(select: &[String], ignore: &[String]) -> Result<Selection, UnknownIds> {
         let unknown: Vec<String> =
             select.iter().chain(ignore).filter(|id| CheckId::parse(id).is_none()).cloned().collect();
         if !unknown.is_empty() {
-            return Err(unknown);
+            return Err(UnknownIds(unknown));
         }
         let ids = |list: &[String]| list.iter().filter_map(|id| CheckId::parse(id)).collect();
         Ok(Selection { select: ids(select), ignore: ids(ignore) })

@@ -48,7 +48,7 @@ async fn check(ctx: &Session, live: &Live) -> Outcome {
     };
     let target = match probe::target(endpoint, ctx.env.trimmed(MANTLE_ENDPOINT_OVERRIDE)) {
         Ok(t) => t,
-        Err(why) => return Outcome::skip(why),
+        Err(why) => return Outcome::skip(why.to_string()),
     };
     let http = match &live.http {
         Ok(client) => client,
@@ -111,7 +111,7 @@ async fn check(ctx: &Session, live: &Live) -> Outcome {
             }
         }
         Err(error) => {
-            let mut verdict = transport_error(&error, &target.host, live.timeout.as_secs_f64());
+            let mut verdict = transport_error(&error.to_string(), &target.host, live.timeout.as_secs_f64());
             // reqwest does not say "proxy" when the proxy refuses: a configured proxy is the suspect
             // for a connection that failed outright.
             let proxy = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use semver::Version;
 
+use crate::error::Error;
+
 /// How the version was obtained; the JSON report's `codex_version_source`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VersionSource {
@@ -54,14 +56,14 @@ pub fn parse_version_output(output: &str) -> Option<Version> {
 }
 
 /// Runs `binary --version`, bounded by `timeout`.
-pub fn run_version(binary: &Path, timeout: Duration) -> Result<String, String> {
+pub fn run_version(binary: &Path, timeout: Duration) -> Result<String, Error> {
     let mut child = Command::new(binary)
         .arg("--version")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| format!("could not run `{} --version`: {e}", binary.display()))?;
+        .map_err(|e| Error::at("could not run --version of", binary, e))?;
     let deadline = Instant::now() + timeout;
     loop {
         match child.try_wait() {
@@ -69,10 +71,10 @@ pub fn run_version(binary: &Path, timeout: Duration) -> Result<String, String> {
             Ok(None) if Instant::now() >= deadline => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!("`{} --version` did not answer within {timeout:?}", binary.display()));
+                return Err(Error::at("running --version of", binary, format!("it did not answer within {timeout:?}")));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(1)),
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(Error::at("waiting for --version of", binary, e)),
         }
     }
     let mut out = String::new();
@@ -124,7 +126,7 @@ pub fn detect(flag: Option<&Version>, binary: Option<PathBuf>, newest: &Version,
         return CodexInstall { binary: Some(path), version, source: VersionSource::Path, problem: None, raw };
     }
     match run_version(&path, timeout) {
-        Err(e) => assumed(Some(path), e),
+        Err(e) => assumed(Some(path), e.to_string()),
         Ok(out) => match parse_version_output(&out) {
             Some(version) => CodexInstall {
                 binary: Some(path),

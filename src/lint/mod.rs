@@ -15,6 +15,7 @@ use semver::Version;
 
 use crate::checks::{CHECKS, Runner};
 use crate::context::{Context, Inputs, Location, Mode, Options};
+use crate::error::Error;
 use crate::meta::CheckId;
 use crate::report::{CheckResult, Finding, Outcome, Report};
 use crate::runner::Selection;
@@ -62,10 +63,10 @@ pub struct LintOptions {
 
 /// Files under `paths`: files as given, directories walked for `*.toml` and `.env*` (hidden and build
 /// directories skipped). Sorted, so output is stable.
-pub fn discover(paths: &[PathBuf], exclude: Option<&Path>) -> Result<Vec<PathBuf>, String> {
+pub fn discover(paths: &[PathBuf], exclude: Option<&Path>) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let meta = std::fs::metadata(path).map_err(|e| Error::at("reading", path, e))?;
         if meta.is_dir() {
             walk(path, &mut out);
             // The policy file often sits next to the templates; it is not one.

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::checks::{CheckMeta, Fixable, Kind};
 use crate::codex::MANTLE_PROVIDER;
+use crate::error::Error;
 use crate::meta::CheckId;
 use crate::report::{Finding, Outcome};
 use crate::session::Session;
@@ -43,9 +44,9 @@ pub struct Policy {
 
 impl Policy {
     /// Reads a policy file; a typo in it is an error, not an ignored key.
-    pub fn load(path: &Path) -> Result<Policy, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        toml_edit::de::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.to_string().trim()))
+    pub fn load(path: &Path) -> Result<Policy, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::at("reading the policy", path, e))?;
+        toml_edit::de::from_str(&text).map_err(|e| Error::at("reading the policy", path, e.to_string().trim()))
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod classify;
 pub mod probe;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -26,6 +27,7 @@ use tokio::sync::OnceCell;
 use crate::codex::{AuthMethod, AuthSource, ProfileSource};
 use crate::context::ManagedAuth;
 use crate::env_vars::*;
+use crate::error::Error;
 use crate::session::Session;
 
 /// Endpoint overrides the doctor honours; each one is shown in the report.
@@ -62,7 +64,7 @@ pub struct Live {
     /// Per-check time limit.
     pub timeout: Duration,
     /// The HTTP client of the Responses probe.
-    pub http: Result<reqwest::Client, String>,
+    pub http: Result<reqwest::Client, Error>,
     /// Endpoint overrides in effect: (variable, value).
     pub overrides: Vec<(String, String)>,
 }
@@ -218,20 +220,21 @@ async fn credentials_provider(
 
 /// The probe's HTTP client: rustls with the platform roots, plus the CA files Codex trusts
 /// (`CODEX_CA_CERTIFICATE`) and `SSL_CERT_FILE`; proxies from the environment as Codex reads them.
-fn http_client(ctx: &Session, timeout: Duration) -> Result<reqwest::Client, String> {
+fn http_client(ctx: &Session, timeout: Duration) -> Result<reqwest::Client, Error> {
     let mut builder = reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(3)))
         .user_agent(concat!("bedrock-doctor/", env!("CARGO_PKG_VERSION")));
     for var in [CODEX_CA_CERTIFICATE, SSL_CERT_FILE] {
         let Some(path) = ctx.env.trimmed(var) else { continue };
-        let pem = std::fs::read(path).map_err(|e| format!("{var}={path}: {e}"))?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| format!("{var}={path}: {e}"))?;
+        let pem = std::fs::read(path).map_err(|e| Error::at(format!("reading {var}="), Path::new(path), e))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| Error::at(format!("reading the certificates of {var}="), Path::new(path), e))?;
         for cert in certs {
             builder = builder.add_root_certificate(cert);
         }
     }
-    builder.build().map_err(|e| e.to_string())
+    builder.build().map_err(|e| Error::new("building the HTTP client", e))
 }
 
 /// Seconds since the epoch, for comparing with a server's `Date`.

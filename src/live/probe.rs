@@ -29,14 +29,66 @@ pub struct Target {
     pub overridden: bool,
 }
 
+/// Why the probe is not sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The predicted URL, or the override, does not parse.
+    NotAUrl {
+        /// Where it came from (`AWS_ENDPOINT_URL_BEDROCK_MANTLE`), if not the prediction.
+        from: Option<&'static str>,
+        /// The text.
+        url: String,
+    },
+    /// The host is not an AWS endpoint: no credentials go there.
+    NotAws {
+        /// The host.
+        host: String,
+    },
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::NotAUrl { from: Some(var), url } => write!(f, "{var}=`{url}` is not a URL"),
+            Refusal::NotAUrl { from: None, url } => write!(f, "`{url}` is not a URL"),
+            Refusal::NotAws { host } => write!(
+                f,
+                "`{host}` is not an AWS endpoint: the doctor does not send credentials there (set {MANTLE_ENDPOINT_OVERRIDE} to probe it on purpose)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// Why a probe that was sent has no answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SendError {
+    /// The request could not be signed.
+    Sign(String),
+    /// The transport failed; the text is the error's full chain.
+    Transport(String),
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SendError::Sign(e) => write!(f, "cannot sign: {e}"),
+            SendError::Transport(chain) => f.write_str(chain),
+        }
+    }
+}
+
+impl std::error::Error for SendError {}
+
 /// The probe's URL: Codex's predicted URL, or the same path under `AWS_ENDPOINT_URL_BEDROCK_MANTLE`.
 /// `Err` when the URL would carry credentials to a host that is not AWS without an explicit override.
-pub fn target(predicted: &str, override_url: Option<&str>) -> Result<Target, String> {
+pub fn target(predicted: &str, override_url: Option<&str>) -> Result<Target, Refusal> {
     let (_, predicted_host, predicted_path) =
-        split_url(predicted).ok_or_else(|| format!("`{predicted}` is not a URL"))?;
+        split_url(predicted).ok_or_else(|| Refusal::NotAUrl { from: None, url: predicted.to_owned() })?;
     if let Some(base) = override_url {
-        let (scheme, _, path) =
-            split_url(base).ok_or_else(|| format!("{MANTLE_ENDPOINT_OVERRIDE}=`{base}` is not a URL"))?;
+        let (scheme, _, path) = split_url(base)
+            .ok_or_else(|| Refusal::NotAUrl { from: Some(MANTLE_ENDPOINT_OVERRIDE), url: base.to_owned() })?;
         let authority = base[scheme.len() + 3..].split('/').next().unwrap_or("");
         let path = if path.trim_end_matches('/').is_empty() {
             predicted_path.to_owned()
@@ -47,9 +99,7 @@ pub fn target(predicted: &str, override_url: Option<&str>) -> Result<Target, Str
         return Ok(Target { url: format!("{scheme}://{authority}{path}"), host, overridden: true });
     }
     if !is_aws_host(predicted_host) {
-        return Err(format!(
-            "`{predicted_host}` is not an AWS endpoint: the doctor does not send credentials there (set {MANTLE_ENDPOINT_OVERRIDE} to probe it on purpose)"
-        ));
+        return Err(Refusal::NotAws { host: predicted_host.to_owned() });
     }
     Ok(Target { url: predicted.to_owned(), host: predicted_host.to_owned(), overridden: false })
 }
@@ -127,7 +177,7 @@ pub async fn send(
     rules: &Rules,
     auth: Auth<'_>,
     model: &str,
-) -> Result<Answer, String> {
+) -> Result<Answer, SendError> {
     let body = body(model);
     let headers = codex_headers(rules);
     let mut request = client.post(url).body(body.clone());
@@ -146,7 +196,7 @@ pub async fn send(
                 .time(SystemTime::now())
                 .settings(SigningSettings::default())
                 .build()
-                .map_err(|e| format!("cannot sign: {e}"))?
+                .map_err(|e| SendError::Sign(e.to_string()))?
                 .into();
             let signable = SignableRequest::new(
                 "POST",
@@ -154,8 +204,8 @@ pub async fn send(
                 headers.iter().map(|(k, v)| (*k, v.as_str())),
                 SignableBody::Bytes(&body),
             )
-            .map_err(|e| format!("cannot sign: {e}"))?;
-            let (instructions, _) = sign(signable, &params).map_err(|e| format!("cannot sign: {e}"))?.into_parts();
+            .map_err(|e| SendError::Sign(e.to_string()))?;
+            let (instructions, _) = sign(signable, &params).map_err(|e| SendError::Sign(e.to_string()))?.into_parts();
             for (name, value) in instructions.headers() {
                 if name.eq_ignore_ascii_case("authorization") {
                     signed_headers =
@@ -166,7 +216,7 @@ pub async fn send(
         }
     }
     let start = Instant::now();
-    let response = request.send().await.map_err(|e| super::classify::chain(&e))?;
+    let response = request.send().await.map_err(|e| SendError::Transport(super::classify::chain(&e)))?;
     let latency_ms = start.elapsed().as_millis();
     let status = response.status().as_u16();
     let date = response.headers().get("date").and_then(|d| d.to_str().ok()).and_then(super::classify::parse_http_date);
