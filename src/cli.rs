@@ -225,10 +225,9 @@ fn check(c: &Common) -> i32 {
     let inputs = Inputs::from_process(options(c));
     let color = use_color(c.color, &inputs.env);
     let ctx = Arc::new(Session::new(Context::gather(inputs)));
+    // The live checks see Codex's environment (`.env` applied) through the session: the process
+    // environment is never changed.
     let live = !c.offline && CHECKS.iter().any(|check| check.meta.kind == Kind::Live && selection.includes(check));
-    if live {
-        apply_dotenv(&ctx);
-    }
     let spinner = live && c.format == Format::Human && std::io::stderr().is_terminal();
     let report = runner::run(ctx.clone(), &selection, spinner);
     let style = Style { color, ascii: c.ascii, verbose: c.verbose };
@@ -345,18 +344,6 @@ fn completions(shell: &str) -> i32 {
         clap_complete::generate(shell, &mut command, "bedrock-doctor", &mut out);
     }
     emit(&String::from_utf8_lossy(&out)).err().unwrap_or(0)
-}
-
-/// Codex applies `$CODEX_HOME/.env` to its own environment before anything else runs (reference §5.5),
-/// and the AWS SDK, reqwest's proxy settings and the endpoint overrides all read the process
-/// environment. The live checks must see what Codex sees, so the doctor does the same, here: gathering
-/// is over (its one helper thread has been joined) and the async runtime does not exist yet, so the
-/// process is single-threaded, which is what makes `set_var` sound.
-fn apply_dotenv(ctx: &Session) {
-    for (key, value) in ctx.dotenv.applied() {
-        // SAFETY: no other thread exists at this point (see above).
-        unsafe { std::env::set_var(key, value) };
-    }
 }
 
 fn list(format: Format) -> i32 {

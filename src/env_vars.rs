@@ -54,6 +54,15 @@ pub const AWS_ENDPOINT_URL_BEDROCK_MANTLE: &str = "AWS_ENDPOINT_URL_BEDROCK_MANT
 /// Instance metadata endpoint override (the SDK reads it).
 pub const AWS_EC2_METADATA_SERVICE_ENDPOINT: &str = "AWS_EC2_METADATA_SERVICE_ENDPOINT";
 
+/// Proxy settings the probe's HTTP client takes from Codex's environment, upper and lower case.
+pub const HTTPS_PROXY_VARS: &[&str] = &["HTTPS_PROXY", "https_proxy"];
+/// `HTTP_PROXY`, upper and lower case.
+pub const HTTP_PROXY_VARS: &[&str] = &["HTTP_PROXY", "http_proxy"];
+/// `ALL_PROXY`, upper and lower case.
+pub const ALL_PROXY_VARS: &[&str] = &["ALL_PROXY", "all_proxy"];
+/// `NO_PROXY`, upper and lower case.
+pub const NO_PROXY_VARS: &[&str] = &["NO_PROXY", "no_proxy"];
+
 /// Disables colour (no-color.org).
 pub const NO_COLOR: &str = "NO_COLOR";
 /// Forces colour even on a pipe.

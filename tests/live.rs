@@ -493,3 +493,39 @@ fn sha1_hex(input: &str) -> String {
     use sha1::Digest;
     sha1::Sha1::digest(input.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// Codex applies `$CODEX_HOME/.env` to its own environment; the live checks must see the same, without
+/// the doctor changing its process environment. Keys, endpoint overrides and the IMDS switch all come
+/// from `.env` here, and the shell has none of them.
+#[test]
+fn dotenv_steers_the_live_checks_without_touching_the_process_environment() {
+    let Some(standin) = Standin::start(&[]) else { return };
+    let http = standin.url("http");
+    let dotenv = format!(
+        "AWS_ACCESS_KEY_ID={AKID}\nAWS_SECRET_ACCESS_KEY={SECRET}\nAWS_ENDPOINT_URL={http}\nAWS_ENDPOINT_URL_BEDROCK_MANTLE={http}\nAWS_EC2_METADATA_DISABLED=true\n"
+    );
+    let env = TestEnv::new().config(CONFIG).dotenv(&dotenv);
+    let report = live_json(&env, "0.169.0", &[]);
+    assert_eq!(check(&report, "credentials")["status"], "pass", "{report:#}");
+    assert_eq!(check(&report, "sts-identity")["details"]["account"], "123456789012", "{report:#}");
+    assert_eq!(kind(&report, "responses-probe"), "ok", "{report:#}");
+    let probes: Vec<Value> = standin.requests().into_iter().filter(|r| r["path"] == "/openai/v1/responses").collect();
+    assert_eq!(probes.len(), 1, "one probe reached the stand-in: {probes:?}");
+    assert_eq!(probes[0]["auth"]["akid"], AKID, "{probes:?}");
+    assert_eq!(probes[0]["verified"], true, "botocore verified the signature: {probes:?}");
+}
+
+/// A `.env` that points the SDK at another shared credentials file: aws-config itself, handed Codex's
+/// environment, must read that file (the shell's default file has no such profile).
+#[test]
+fn dotenv_credentials_file_is_read_by_the_sdk_chain() {
+    let Some(standin) = Standin::start(&[]) else { return };
+    let env = TestEnv::new().config(CONFIG);
+    let creds = env.home().join("team-credentials");
+    std::fs::write(&creds, format!("[default]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"))
+        .unwrap();
+    let env = at(env.dotenv(&format!("AWS_SHARED_CREDENTIALS_FILE={}\n", creds.display())), &standin);
+    let report = live_json(&env, "0.169.0", &[]);
+    assert_eq!(check(&report, "credentials")["status"], "pass", "{report:#}");
+    assert_eq!(check(&report, "sts-identity")["details"]["account"], "123456789012", "{report:#}");
+}

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::{Check, CheckMeta, Fixable, Kind, LiveFuture, Runner};
 use crate::codex::AuthSource;
 use crate::context::ManagedAuth;
-use crate::env_vars::AWS_BEARER_TOKEN_BEDROCK;
+use crate::env_vars::{ALL_PROXY_VARS, AWS_BEARER_TOKEN_BEDROCK, HTTP_PROXY_VARS, HTTPS_PROXY_VARS};
 use crate::live::classify::{Verdict, clock_skew, responses_answer, transport_error};
 use crate::live::probe::{self, Auth, MANTLE_ENDPOINT_OVERRIDE};
 use crate::live::{Live, Resolved, unix_now};
@@ -114,8 +114,9 @@ async fn check(ctx: &Session, live: &Live) -> Outcome {
             let mut verdict = transport_error(&error.to_string(), &target.host, live.timeout.as_secs_f64());
             // reqwest does not say "proxy" when the proxy refuses: a configured proxy is the suspect
             // for a connection that failed outright.
-            let proxy = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+            let proxy = [HTTPS_PROXY_VARS, HTTP_PROXY_VARS, ALL_PROXY_VARS]
                 .iter()
+                .flat_map(|vars| vars.iter())
                 .find_map(|k| ctx.env.trimmed(k).map(|v| (*k, v)));
             if let (Some((var, value)), "network") = (proxy, verdict.kind) {
                 verdict = Verdict {

@@ -21,6 +21,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_types::os_shim_internal::Env;
 use aws_types::region::Region;
 use tokio::sync::OnceCell;
 
@@ -67,6 +68,9 @@ pub struct Live {
     pub http: Result<reqwest::Client, Error>,
     /// Endpoint overrides in effect: (variable, value).
     pub overrides: Vec<(String, String)>,
+    /// Codex's environment (the shell's with `.env` applied), as aws-config reads variables. The
+    /// process environment is never changed: the SDK is handed this one instead.
+    aws_env: Env,
 }
 
 /// Reads the name of the provider that produced `creds`. `Credentials` exposes it only through `Debug`,
@@ -98,6 +102,7 @@ impl Live {
             None => None,
         };
         Live {
+            aws_env: aws_env(ctx),
             region,
             provider,
             credentials: OnceCell::new(),
@@ -157,6 +162,8 @@ impl Live {
             .operation_timeout(self.timeout)
             .build();
         aws_config::defaults(BehaviorVersion::latest())
+            // Endpoint overrides (`AWS_ENDPOINT_URL*`) are read by aws-config from this environment.
+            .env(self.aws_env.clone())
             .region(Region::new(self.region.clone().unwrap_or_else(|| "us-east-1".into())))
             .credentials_provider(creds)
             .timeout_config(timeouts)
@@ -193,6 +200,28 @@ async fn credentials_provider(
         },
         // From 0.150 a configured profile is used on its own, ahead of env keys; before 0.150 this
         // source only wins when no env keys are set, which comes to the same provider.
+        // `.env` sets a variable the SDK's own providers read (a config file path, web identity,
+        // containers, instance metadata): only aws-config, handed Codex's environment, resolves that
+        // as Codex does. Instance metadata then has aws-config's default timeouts, still bounded by
+        // --timeout.
+        AuthSource::ConfigProfile | AuthSource::SdkChain if dotenv_steers_sdk(ctx) => {
+            let mut vars = env.to_map();
+            if source == AuthSource::ConfigProfile {
+                // From 0.150 a configured profile is used on its own, ahead of env keys.
+                for key in [AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN] {
+                    vars.remove(key);
+                }
+            }
+            let mut loader = aws_config::defaults(BehaviorVersion::latest())
+                .env(Env::from(vars.into_iter().collect::<std::collections::HashMap<String, String>>()));
+            if let Some(r) = region {
+                loader = loader.region(Region::new(r.to_owned()));
+            }
+            if source == AuthSource::ConfigProfile || ctx.aws_profile.source != ProfileSource::Default {
+                loader = loader.profile_name(&ctx.aws_profile.name);
+            }
+            loader.load().await.credentials_provider()
+        }
         AuthSource::ConfigProfile => Some(SharedCredentialsProvider::new(
             ProfileFileCredentialsProvider::builder()
                 .configure(&provider_config)
@@ -218,13 +247,64 @@ async fn credentials_provider(
     }
 }
 
+/// Codex's environment as aws-config takes one.
+fn aws_env(ctx: &Session) -> Env {
+    Env::from(ctx.env.to_map().into_iter().collect::<std::collections::HashMap<String, String>>())
+}
+
+/// Variables the chain passes explicitly (profile, region, the static keys) need no special handling;
+/// any other `AWS_*` variable set by `.env` is read by aws-config's providers themselves.
+fn dotenv_steers_sdk(ctx: &Session) -> bool {
+    const EXPLICIT: &[&str] = &[
+        AWS_PROFILE,
+        AWS_REGION,
+        AWS_DEFAULT_REGION,
+        AWS_ACCESS_KEY_ID,
+        AWS_SECRET_ACCESS_KEY,
+        AWS_SESSION_TOKEN,
+        AWS_BEARER_TOKEN_BEDROCK,
+    ];
+    ctx.dotenv.applied().any(|(key, _)| key.starts_with("AWS_") && !EXPLICIT.contains(&key))
+}
+
+/// The first non-empty value of these variables in Codex's environment, with its name.
+fn first_set<'a>(ctx: &'a Session, vars: &'static [&'static str]) -> Option<(&'static str, &'a str)> {
+    vars.iter().find_map(|v| ctx.env.trimmed(v).map(|value| (*v, value)))
+}
+
+/// `reqwest::Proxy::https`, `http` or `all`.
+type MakeProxy = fn(&str) -> reqwest::Result<reqwest::Proxy>;
+
+/// The proxies of Codex's environment, configured explicitly: reqwest would otherwise read the
+/// doctor's own process environment, which lacks what `.env` sets.
+fn proxies(ctx: &Session) -> Result<Vec<reqwest::Proxy>, Error> {
+    let no_proxy = first_set(ctx, NO_PROXY_VARS).and_then(|(_, v)| reqwest::NoProxy::from_string(v));
+    let mut out = Vec::new();
+    let kinds: [(&'static [&'static str], MakeProxy); 3] = [
+        (HTTPS_PROXY_VARS, |u| reqwest::Proxy::https(u)),
+        (HTTP_PROXY_VARS, |u| reqwest::Proxy::http(u)),
+        (ALL_PROXY_VARS, |u| reqwest::Proxy::all(u)),
+    ];
+    for (vars, make) in kinds {
+        if let Some((var, url)) = first_set(ctx, vars) {
+            let proxy = make(url).map_err(|e| Error::new(format!("reading the proxy in {var}"), e))?;
+            out.push(proxy.no_proxy(no_proxy.clone()));
+        }
+    }
+    Ok(out)
+}
+
 /// The probe's HTTP client: rustls with the platform roots, plus the CA files Codex trusts
-/// (`CODEX_CA_CERTIFICATE`) and `SSL_CERT_FILE`; proxies from the environment as Codex reads them.
+/// (`CODEX_CA_CERTIFICATE`) and `SSL_CERT_FILE`; proxies from Codex's environment.
 fn http_client(ctx: &Session, timeout: Duration) -> Result<reqwest::Client, Error> {
     let mut builder = reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(3)))
-        .user_agent(concat!("bedrock-doctor/", env!("CARGO_PKG_VERSION")));
+        .user_agent(concat!("bedrock-doctor/", env!("CARGO_PKG_VERSION")))
+        .no_proxy();
+    for proxy in proxies(ctx)? {
+        builder = builder.proxy(proxy);
+    }
     for var in [CODEX_CA_CERTIFICATE, SSL_CERT_FILE] {
         let Some(path) = ctx.env.trimmed(var) else { continue };
         let pem = std::fs::read(path).map_err(|e| Error::at(format!("reading {var}="), Path::new(path), e))?;
