@@ -419,13 +419,16 @@ fn wrong_types_reproduce_serde_messages() {
 
 #[test]
 fn unusable_files_are_findings() {
-    // Invalid UTF-8.
-    let bad_utf8 = TestEnv::new().file(".codex/config.toml", "model = \"ok\"\n").run(&["check"]);
-    assert!(bad_utf8.code == 0 || bad_utf8.code == 1);
+    // Invalid UTF-8: a failure that names the encoding and the file, and fails the run on its own.
     let env = TestEnv::new();
     std::fs::write(env.codex_home().join("config.toml"), b"model = \"\xff\xfe\"\n").unwrap();
-    let report = env.check_json("0.169.0", &[]);
+    let run =
+        env.run(&["check", "--offline", "--format", "json", "--codex-version", "0.169.0", "--select", "config-file"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", run.stdout));
     assert_eq!(status(&report, "config-file"), "fail");
+    let summary = report["checks"][0]["summary"].as_str().unwrap();
+    assert!(summary.contains("not valid UTF-8") && summary.contains("~/.codex/config.toml"), "{summary}");
     // A directory where the file should be.
     let env = TestEnv::new();
     std::fs::create_dir_all(env.codex_home().join("config.toml")).unwrap();
@@ -514,6 +517,9 @@ fn canary_secrets_never_appear_in_any_output() {
                     args.push("-v");
                 }
                 let run = env.run(&args);
+                // A full report was printed (the literal secrets fail it), so the absences below mean something.
+                assert_eq!(run.code, 1, "{format} {version}: {}", run.stderr);
+                assert!(run.stdout.contains("secrets-in-config"), "{format}: {}", run.stdout);
                 for canary in canaries {
                     assert!(!run.stdout.contains(canary), "{canary} leaked in {format} (verbose {verbose}, {version})");
                     assert!(!run.stderr.contains(canary), "{canary} leaked to stderr");
@@ -560,6 +566,7 @@ fn profile_names_cannot_leave_codex_home_and_url_credentials_are_masked() {
     let env = TestEnv::new().config(&config).env("AWS_ACCESS_KEY_ID", AKID).env("AWS_SECRET_ACCESS_KEY", SECRET);
     for format in ["human", "json"] {
         let run = env.run(&["check", "--offline", "--codex-version", "0.169.0", "--format", format, "-v"]);
+        assert!(run.stdout.contains("gw.example.com"), "the URL is shown, masked: {format}: {}", run.stdout);
         assert!(!run.stdout.contains("hunter2hunter2"), "{format}: {}", run.stdout);
     }
 }
@@ -571,7 +578,9 @@ fn select_and_ignore() {
     let ids: Vec<&str> = report["checks"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert_eq!(ids, vec!["model-id", "region"], "registry order, not argument order");
     let report = env.check_json("0.169.0", &["--ignore", "region"]);
-    assert!(report["checks"].as_array().unwrap().iter().all(|c| c["id"] != "region"));
+    let ids: Vec<&str> = report["checks"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), bedrock_doctor::checks::CHECKS.len() - 1, "every check but region ran: {ids:?}");
+    assert!(!ids.contains(&"region"), "{ids:?}");
 }
 
 fn snapshot_env() -> TestEnv {
@@ -618,6 +627,7 @@ fn color_is_decided_once_from_flags_and_env() {
     let always = env.run(&["check", "--offline", "--color", "always", "--codex-version", "0.169.0"]);
     assert!(always.stdout.contains("\u{1b}["));
     let piped = env.run(&["check", "--offline", "--codex-version", "0.169.0"]);
+    assert!(piped.stdout.contains("\nChecks\n"), "{}", piped.stdout);
     assert!(!piped.stdout.contains("\u{1b}["), "a pipe gets no colour under auto");
     let forced = TestEnv::new().config(BEDROCK).env("CLICOLOR_FORCE", "1").run(&[
         "check",
@@ -632,5 +642,6 @@ fn color_is_decided_once_from_flags_and_env() {
         "--codex-version",
         "0.169.0",
     ]);
+    assert!(no_color.stdout.contains("\nChecks\n"), "{}", no_color.stdout);
     assert!(!no_color.stdout.contains("\u{1b}["), "NO_COLOR wins");
 }

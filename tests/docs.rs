@@ -1,13 +1,15 @@
 //! The check pages cannot drift: every registered check has a page with the fixed headings, no page is
 //! an orphan, and every page's Example is run through the real binary and must print exactly the
-//! Output the page shows (actionlint's check-checks, without an extra tool).
+//! Output the page shows (actionlint's check-checks, without an extra tool). A check's Example runs as
+//! `check --select ID`; the lint-only `policy` page's runs as `lint --policy policy.toml templates`.
 
 mod common;
 
 use std::collections::BTreeSet;
+use std::process::Command;
 
-use bedrock_doctor::checks::{CHECKS, Kind};
-use common::TestEnv;
+use bedrock_doctor::checks::{CHECKS, CheckMeta, Kind};
+use common::{BIN, TestEnv};
 
 const HEADINGS: &[&str] =
     &["## What it checks", "## Why it matters", "## How Codex behaves", "## Example", "## How to fix", "## References"];
@@ -81,9 +83,61 @@ fn every_check_has_a_complete_page_and_no_page_is_orphaned() {
     }
 }
 
+/// The number of pages in `checks/`.
+fn page_count() -> usize {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/checks");
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".md"))
+        .count()
+}
+
+/// The `policy` page's Example: its `policy.toml` block as `policy.toml` and its `config.toml` block as
+/// `templates/config.toml` in a fresh directory, then `lint --select policy --policy policy.toml
+/// templates` there. Returns (what the page says, what the binary printed for the template).
+fn run_policy_example(meta: &CheckMeta) -> Result<(String, String), String> {
+    let id = meta.id;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+    let (mut policy, mut template, mut expected) = (false, false, None);
+    let mut args: Vec<String> = Vec::new();
+    for (role, body) in blocks(section(meta.doc, "## Example")) {
+        match role.as_str() {
+            "policy.toml" => {
+                std::fs::write(dir.path().join("policy.toml"), body).unwrap();
+                policy = true;
+            }
+            "config.toml" => {
+                std::fs::write(dir.path().join("templates/config.toml"), body).unwrap();
+                template = true;
+            }
+            "args" => args.extend(body.split_whitespace().map(str::to_owned)),
+            "output" => expected = Some(body),
+            other => panic!("checks/{id}.md: unknown example block role `{other}`"),
+        }
+    }
+    let expected = expected.ok_or_else(|| format!("checks/{id}.md: the Example has no ```text output block"))?;
+    if !policy || !template {
+        return Err(format!("checks/{id}.md: the Example needs a ```toml policy.toml and a ```toml config.toml block"));
+    }
+    let mut argv: Vec<String> =
+        ["lint", "--color", "never", "--select", id, "--policy", "policy.toml"].map(str::to_owned).into();
+    if !args.iter().any(|a| a == "--codex-version") {
+        argv.extend(["--codex-version".into(), "0.169.0".into()]);
+    }
+    argv.extend(args);
+    argv.push("templates".into());
+    let out = Command::new(BIN).args(&argv).current_dir(dir.path()).env_clear().env("PATH", "").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // The template's block: its path, then its findings, up to the blank line before the tally.
+    let actual = stdout.split("\n\n").next().unwrap_or("").lines().map(|l| format!("{}\n", l.trim_end())).collect();
+    Ok((expected, actual))
+}
+
 #[test]
 fn every_example_prints_its_output() {
     let mut failures = Vec::new();
+    let mut run = 0;
     for check in CHECKS {
         let id = check.meta.id.as_str();
         let example = section(check.meta.doc, "## Example");
@@ -113,6 +167,9 @@ fn every_example_prints_its_output() {
             failures.push(format!("checks/{id}.md: the Example has no ```text output block"));
             continue;
         };
+        if expected.trim().is_empty() {
+            failures.push(format!("checks/{id}.md: the Example's output block is empty"));
+        }
         let mut argv = vec!["check".to_owned(), "--color".into(), "never".into(), "--select".into(), id.into()];
         // Live examples run for real, against the closed loopback ports their env blocks point endpoints at.
         if check.meta.kind == Kind::Offline {
@@ -123,11 +180,29 @@ fn every_example_prints_its_output() {
         }
         argv.extend(args);
         let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
-        let run = env.run(&argv);
-        let actual = check_lines(&run.stdout, id);
+        let actual = check_lines(&env.run(&argv).stdout, id);
+        run += 1;
         if actual.trim_end() != expected.trim_end() {
             failures.push(format!("checks/{id}.md: the Example prints\n{actual}\nbut the page says\n{expected}"));
         }
     }
+    // The lint-only `policy` pseudo-check.
+    let meta = &bedrock_doctor::lint::policy::META;
+    match run_policy_example(meta) {
+        Ok((expected, actual)) => {
+            run += 1;
+            if expected.trim().is_empty() {
+                failures.push(format!("checks/{}.md: the Example's output block is empty", meta.id));
+            }
+            if actual.trim_end() != expected.trim_end() {
+                failures.push(format!(
+                    "checks/{}.md: the Example prints\n{actual}\nbut the page says\n{expected}",
+                    meta.id
+                ));
+            }
+        }
+        Err(problem) => failures.push(problem),
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert_eq!(run, page_count(), "every page in checks/ has its Example run");
 }

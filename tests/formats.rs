@@ -349,6 +349,7 @@ fn binary_sarif_is_valid_and_points_into_config_toml() {
         .map(|r| r["id"].as_str().unwrap())
         .collect();
     let ran: Vec<&str> = report["checks"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ran.len(), checks::CHECKS.len(), "{ran:?}");
     assert_eq!(rules, ran);
 }
 

@@ -1,7 +1,8 @@
 //! The live checks against real protocol peers on 127.0.0.1: the Mantle stand-in (tests/live/standin.py),
 //! which verifies every SigV4 signature independently with botocore and answers like AWS, and moto's STS.
 //! Peers come from `.venv` (tests/live/setup.sh). Without it these tests say SKIP, unless
-//! `BD_REQUIRE_LIVE_PEERS=1` (set by tests/run.sh when the install succeeded), which makes that a failure.
+//! `BD_REQUIRE_LIVE_PEERS=1` (set by tests/run.sh when the install succeeded) or `CI=true` (the CI
+//! machine), which makes that a failure.
 
 mod common;
 
@@ -18,15 +19,18 @@ const AKID: &str = "AKIDEXAMPLE";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 const BEARER: &str = "bedrock-api-key-R09PRFRPS0VOR09PRFRPS0VOR09PRFRPS0VO";
 
+/// Whether a missing peer is a failure rather than a SKIP: `BD_REQUIRE_LIVE_PEERS=1` or `CI=true`.
+fn peers_required() -> bool {
+    std::env::var_os("BD_REQUIRE_LIVE_PEERS").is_some_and(|v| v == "1")
+        || std::env::var_os("CI").is_some_and(|v| v == "true")
+}
+
 fn venv_python() -> Option<PathBuf> {
     let python = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python"));
     if python.exists() {
         return Some(python);
     }
-    assert!(
-        std::env::var("BD_REQUIRE_LIVE_PEERS").is_err(),
-        "BD_REQUIRE_LIVE_PEERS is set but .venv is missing: run tests/live/setup.sh"
-    );
+    assert!(!peers_required(), "BD_REQUIRE_LIVE_PEERS=1 or CI=true, but .venv is missing: run tests/live/setup.sh");
     eprintln!("SKIP: .venv is missing (run tests/live/setup.sh); live tests need moto and botocore");
     None
 }
@@ -70,10 +74,24 @@ impl Standin {
         self.ready[listener].as_str().unwrap().to_owned()
     }
 
-    /// The stand-in's log of what it received.
+    /// The stand-in's log of what it received, oldest first. An unreadable log is a failure, not an
+    /// empty log.
     fn requests(&self) -> Vec<Value> {
         let body = http_get(&format!("{}/__requests", self.url("http")));
-        serde_json::from_str::<Value>(&body).ok().and_then(|v| v.as_array().cloned()).unwrap_or_default()
+        let log: Value =
+            serde_json::from_str(&body).unwrap_or_else(|e| panic!("stand-in log is not JSON ({e}): {body:?}"));
+        log.as_array().unwrap_or_else(|| panic!("stand-in log is not an array: {log}")).clone()
+    }
+
+    /// The newest Responses probe in the stand-in's log after the first `since` entries.
+    fn probe_since(&self, since: usize) -> Value {
+        let log = self.requests();
+        log[since..]
+            .iter()
+            .rev()
+            .find(|r| r["path"] == "/openai/v1/responses")
+            .unwrap_or_else(|| panic!("no probe arrived after entry {since}: {log:?}"))
+            .clone()
     }
 }
 
@@ -92,7 +110,8 @@ fn http_get(url: &str) -> String {
     write!(stream, "GET /{} HTTP/1.0\r\nHost: {authority}\r\n\r\n", path.trim_start_matches('/')).unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
-    response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default()
+    let (_, body) = response.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no HTTP body from {url}: {response:?}"));
+    body.to_owned()
 }
 
 /// moto's server on a free loopback port.
@@ -163,7 +182,8 @@ fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
 }
 
 fn kind(report: &Value, id: &str) -> String {
-    check(report, id)["details"]["kind"].as_str().unwrap_or("").to_owned()
+    let check = check(report, id);
+    check["details"]["kind"].as_str().unwrap_or_else(|| panic!("{id} has no details.kind: {check}")).to_owned()
 }
 
 #[test]
@@ -178,24 +198,39 @@ fn sigv4_probe_is_verified_by_botocore_with_codex_headers_per_version() {
         serde_json::json!(["openai.gpt-5.5", "openai.gpt-oss-120b-1:0"])
     );
     assert_eq!(kind(&report, "responses-probe"), "ok");
-    let probe =
-        standin.requests().into_iter().rev().find(|r| r["path"] == "/openai/v1/responses").expect("the probe arrived");
-    let signed = probe["auth"]["signed_headers"]
-        .as_str()
-        .or_else(|| probe["signed_headers"].as_str())
-        .unwrap_or_default()
-        .to_owned();
-    assert_eq!(
-        check(&report, "responses-probe")["details"]["signed_headers"],
-        "accept;content-type;host;session-id;thread-id;x-amz-date;x-amzn-mantle-client-agent;x-client-request-id;x-codex-beta-features;x-codex-turn-metadata;x-codex-window-id"
+    assert_signed_as_reported(
+        &report,
+        &standin.probe_since(0),
+        "accept;content-type;host;session-id;thread-id;x-amz-date;x-amzn-mantle-client-agent;x-client-request-id;x-codex-beta-features;x-codex-turn-metadata;x-codex-window-id",
     );
-    assert!(signed.is_empty() || signed.contains("x-amzn-mantle-client-agent"), "{probe}");
+    let seen = standin.requests().len();
     let old = live_json(&env, "0.128.0", &[]);
     assert_eq!(kind(&old, "responses-probe"), "ok");
-    assert_eq!(
-        check(&old, "responses-probe")["details"]["signed_headers"],
-        "accept;content-type;host;x-amz-date;x-client-request-id;x-codex-beta-features;x-codex-turn-metadata;x-codex-window-id"
+    assert_signed_as_reported(
+        &old,
+        &standin.probe_since(seen),
+        "accept;content-type;host;x-amz-date;x-client-request-id;x-codex-beta-features;x-codex-turn-metadata;x-codex-window-id",
     );
+}
+
+/// The report claims `expected` as the SignedHeaders of its probe; the stand-in recorded exactly that
+/// set from the Authorization header it received, and botocore verified the signature over it.
+fn assert_signed_as_reported(report: &Value, probe: &Value, expected: &str) {
+    let claimed = check(report, "responses-probe")["details"]["signed_headers"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the report names no signed headers: {}", check(report, "responses-probe")));
+    assert_eq!(claimed, expected);
+    let recorded: Vec<&str> = probe["auth"]["signed_headers"]
+        .as_array()
+        .unwrap_or_else(|| panic!("the stand-in recorded no signed_headers array: {probe}"))
+        .iter()
+        .map(|h| h.as_str().unwrap_or_else(|| panic!("a signed header that is not a string: {h}")))
+        .collect();
+    assert_eq!(recorded.join(";"), claimed, "signed on the wire vs. claimed by the report: {probe}");
+    assert_eq!(probe["auth"]["kind"], "sigv4", "{probe}");
+    assert_eq!(probe["verified"], true, "botocore did not verify the signature: {probe}");
+    assert_eq!(probe["auth"]["exact_match"], true, "botocore's Authorization differs: {probe}");
+    assert_eq!(probe["status"], 200, "{probe}");
 }
 
 #[test]
@@ -368,14 +403,22 @@ fn dns_and_proxy_failures_are_named() {
 #[test]
 fn credentials_are_not_sent_to_a_non_aws_base_url() {
     let Some(standin) = Standin::start(&[]) else { return };
+    // The base_url is the stand-in itself (127.0.0.1 is not an AWS host), so a probe sent there anyway
+    // would show up in its log.
     let config =
-        format!("{CONFIG}\n[model_providers.amazon-bedrock]\nbase_url = \"https://gateway.example.com/openai/v1\"\n");
+        format!("{CONFIG}\n[model_providers.amazon-bedrock]\nbase_url = \"{}/openai/v1\"\n", standin.url("http"));
     let env = keys(TestEnv::new().config(&config)).env("AWS_ENDPOINT_URL", &standin.url("http"));
     let report = live_json(&env, "0.169.0", &["--select", "responses-probe"]);
     let probe = check(&report, "responses-probe");
     assert_eq!(probe["status"], "skip");
-    assert!(probe["summary"].as_str().unwrap().contains("not an AWS endpoint"));
-    assert!(standin.requests().iter().all(|r| r["path"] != "/openai/v1/responses"));
+    assert!(probe["summary"].as_str().unwrap().contains("not an AWS endpoint"), "{probe}");
+    let log = standin.requests();
+    assert!(log.iter().all(|r| r["path"] != "/openai/v1/responses"), "credentials went to the base_url: {log:?}");
+    // The control: the same config with the explicit override does reach the stand-in at that path,
+    // so the absence above is the doctor's refusal, not a stand-in that records nothing.
+    let control = env.env("AWS_ENDPOINT_URL_BEDROCK_MANTLE", &standin.url("http"));
+    assert_eq!(kind(&live_json(&control, "0.169.0", &["--select", "responses-probe"]), "responses-probe"), "ok");
+    assert_eq!(standin.probe_since(log.len())["verified"], true);
 }
 
 #[test]
@@ -476,6 +519,9 @@ fn canary_secrets_never_leak_from_live_output() {
     );
     for format in ["human", "json"] {
         let run = env.run(&["check", "--format", format, "--codex-version", "0.169.0", "--timeout", "3", "-v"]);
+        // A report was printed (the refused probe fails the run), so the absence below means something.
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        assert!(run.stdout.contains("responses-probe"), "{format}: {}", run.stdout);
         assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret), "{format}");
         assert!(!run.stdout.contains(&secret[secret.len() - 12..]));
     }
@@ -486,6 +532,8 @@ fn canary_secrets_never_leak_from_live_output() {
         &standin,
     );
     let run = bearer_env.run(&["check", "--format", "json", "--codex-version", "0.169.0", "--timeout", "3", "-v"]);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
+    assert_eq!(check(&report, "responses-probe")["status"], "fail", "an unknown bearer token is refused");
     assert!(!run.stdout.contains("Q0FOQVJZQkVBUkVSTElWRUxJVkVMSVZFTElWRQ"));
 }
 

@@ -5,6 +5,8 @@
 #   3. cargo test: unit tests, CLI tests, the docs test, live tests against loopback peers
 #   4. the fidelity suite: our prediction against the real Codex, case by case, version by version
 # A registry that cannot be reached skips the suite that needs it, saying so; any other failure fails.
+# Under CI=true the cargo tests that need those peers (tests/live.rs, tests/fix.rs's real-Codex test)
+# fail instead of skipping.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
