@@ -118,12 +118,8 @@ pub enum Feature {
     WebSearchIndexed,
     /// Managed Bedrock API key in `auth.json`.
     ManagedApiKey,
-    /// Friendly message for an expired signature.
-    FriendlySignatureExpired,
     /// `base_url`, `auth`, `http_headers` may be set on the built-in provider.
     ProviderBaseUrl,
-    /// The `web_search` tool is sent by default again.
-    WebSearchSentByDefault,
     /// The built-in `amazon-bedrock-runtime` provider exists.
     RuntimeProvider,
     /// `aws.auth_refresh` exists.
@@ -159,9 +155,7 @@ impl Feature {
         Feature::BearerRegionFromEnv,
         Feature::WebSearchIndexed,
         Feature::ManagedApiKey,
-        Feature::FriendlySignatureExpired,
         Feature::ProviderBaseUrl,
-        Feature::WebSearchSentByDefault,
         Feature::RuntimeProvider,
         Feature::AuthRefresh,
         Feature::ConfigProfileFirst,
@@ -188,9 +182,7 @@ impl Feature {
             Feature::BearerRegionFromEnv => "bearer_region_from_env",
             Feature::WebSearchIndexed => "web_search_indexed",
             Feature::ManagedApiKey => "managed_api_key",
-            Feature::FriendlySignatureExpired => "friendly_signature_expired",
             Feature::ProviderBaseUrl => "provider_base_url",
-            Feature::WebSearchSentByDefault => "web_search_sent_by_default",
             Feature::RuntimeProvider => "runtime_provider",
             Feature::AuthRefresh => "auth_refresh",
             Feature::ConfigProfileFirst => "config_profile_first",

@@ -121,7 +121,7 @@ fn run_policy_example(meta: &CheckMeta) -> Result<(String, String), String> {
         return Err(format!("checks/{id}.md: the Example needs a ```toml policy.toml and a ```toml config.toml block"));
     }
     let mut argv: Vec<String> =
-        ["lint", "--color", "never", "--select", id, "--policy", "policy.toml"].map(str::to_owned).into();
+        ["lint", "--color", "never", "--select", id.as_str(), "--policy", "policy.toml"].map(str::to_owned).into();
     if !args.iter().any(|a| a == "--codex-version") {
         argv.extend(["--codex-version".into(), "0.169.0".into()]);
     }

@@ -1,47 +1,61 @@
 #!/usr/bin/env bash
 # The test command (README quick start). Installs what the suites need into the checkout, then runs them:
 #   1. Python peers for the live tests (moto, botocore, cryptography) into .venv
-#   2. released Codex binaries from the npm registry into .fidelity/ for the fidelity suite
-#   3. cargo test: unit tests, CLI tests, the docs test, live tests against loopback peers
-#   4. the fidelity suite: our prediction against the real Codex, case by case, version by version
-# A registry that cannot be reached skips the suite that needs it, saying so; any other failure fails.
-# Under CI=true the cargo tests that need those peers (tests/live.rs, tests/fix.rs's real-Codex test)
-# fail instead of skipping.
+#   2. released Codex binaries from the npm registry into .fidelity/ for the re-observation
+#   3. cargo test: unit tests, CLI tests, the docs test, the live tests against loopback peers, and the
+#      offline replay of every recorded Codex observation (tests/replay.rs), which needs no peer at all
+#   4. the re-observation: the real Codex binaries run every case again, and any drift from the
+#      recording in tests/fidelity/observed/ fails (tests/fidelity/record.py --check)
+#
+# Outside CI, a registry that is proven unreachable (exit 77 from a setup script) skips the suite that
+# needs it, saying so. Under CI=true nothing is skipped: a peer that cannot be installed fails the run,
+# and the cargo tests that need peers are required (BD_REQUIRE_LIVE_PEERS, BD_REQUIRE_FIDELITY).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-FIDELITY_VERSIONS=(0.124.0 0.135.0 0.145.0 0.149.0 0.156.1 0.169.0)
+# The releases re-observed on every run: each side of every behaviour change that the recording shows
+# (the full set, every version of checks/catalog.toml, is `tests/fidelity/record.py --check`).
+REOBSERVE_VERSIONS=(${BD_REOBSERVE_VERSIONS:-0.123.0 0.124.0 0.128.0 0.131.0 0.135.0 0.136.0 0.145.0 0.149.0 0.150.0 0.156.1 0.162.0 0.169.0})
+
+ci=0
+[ "${CI:-}" = "true" ] && ci=1
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "live-test peers (.venv)"
-if [ -x tests/live/setup.sh ]; then
-  set +e; tests/live/setup.sh; status=$?; set -e
-  case $status in
-    0) export BD_REQUIRE_LIVE_PEERS=1 ;;
-    77) echo "SKIP live tests: PyPI cannot be reached, so moto/botocore cannot be installed" ;;
-    *) echo "tests/live/setup.sh failed ($status)"; exit "$status" ;;
+# $1 = suite, $2 = exit status of its setup. Returns 0 when the suite can run, 1 when it is skipped.
+setup_outcome() {
+  case $2 in
+    0) return 0 ;;
+    77)
+      if [ $ci -eq 1 ]; then
+        echo "FAIL $1: its peers cannot be installed (registry unreachable) and CI=true never skips a suite"
+        exit 1
+      fi
+      echo "SKIP $1: the registry cannot be reached, so its peers cannot be installed"
+      return 1 ;;
+    *) echo "FAIL $1: setup failed ($2)"; exit "$2" ;;
   esac
-fi
+}
 
-step "fidelity peers (.fidelity: capture venv, Codex ${FIDELITY_VERSIONS[*]})"
-fidelity=1
+step "live-test peers (.venv)"
+set +e; tests/live/setup.sh; status=$?; set -e
+if setup_outcome "live tests" $status; then export BD_REQUIRE_LIVE_PEERS=1; fi
+
+step "fidelity peers (.fidelity: capture venv, Codex ${REOBSERVE_VERSIONS[*]})"
+reobserve=0
 set +e; tests/fidelity/setup_venv.sh >/dev/null; status=$?; set -e
 if [ $status -eq 0 ]; then
-  set +e; tests/fidelity/install_codex.sh "${FIDELITY_VERSIONS[@]}"; status=$?; set -e
+  set +e; tests/fidelity/install_codex.sh "${REOBSERVE_VERSIONS[@]}" >/dev/null; status=$?; set -e
 fi
-case $status in
-  0) ;;
-  77) fidelity=0; echo "SKIP fidelity suite: the npm registry or PyPI cannot be reached" ;;
-  *) echo "fidelity setup failed ($status)"; exit "$status" ;;
-esac
+if setup_outcome "re-observation of Codex" $status; then
+  reobserve=1
+  export BD_REQUIRE_FIDELITY=1
+fi
 
-step "cargo test"
+step "cargo test (includes the offline replay of every recorded observation)"
 cargo test
 
-if [ $fidelity -eq 1 ]; then
-  step "fidelity suite (real Codex vs prediction)"
-  cargo build --quiet
-  .fidelity/venv/bin/python tests/fidelity/compare.py --versions "${FIDELITY_VERSIONS[@]}" --jobs 2 \
-    --doctor target/debug/bedrock-doctor
+if [ $reobserve -eq 1 ]; then
+  step "re-observation (real Codex vs the recording: any drift fails)"
+  .fidelity/venv/bin/python tests/fidelity/record.py --check --versions "${REOBSERVE_VERSIONS[@]}" --jobs 2
 fi

@@ -12,8 +12,9 @@ use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
 use aws_sigv4::sign::v4;
 
-use crate::catalog::{Feature, Rules};
+use crate::catalog::Rules;
 use crate::net::{is_aws_host, split_url};
+use crate::prediction::codex_header_names;
 
 /// The variable that redirects the probe (for tests and gateways); always shown in the report.
 pub const MANTLE_ENDPOINT_OVERRIDE: &str = crate::env_vars::AWS_ENDPOINT_URL_BEDROCK_MANTLE;
@@ -112,25 +113,24 @@ fn request_id() -> String {
     format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
 }
 
-/// The headers Codex sends (and signs) on a Responses request for this version.
+/// The headers Codex sends (and signs) on a Responses request for this version, with values.
 pub fn codex_headers(rules: &Rules) -> Vec<(&'static str, String)> {
     let id = request_id();
-    let mut headers = vec![
-        ("accept", "text/event-stream".to_owned()),
-        ("content-type", "application/json".to_owned()),
-        ("x-client-request-id", id.clone()),
-        ("x-codex-turn-metadata", "{}".to_owned()),
-        ("x-codex-window-id", id.clone()),
-    ];
-    if rules.has(Feature::OpenaiV1Path) {
-        headers.push(("x-codex-beta-features", "none".to_owned()));
-    }
-    if rules.has(Feature::MantleClientHeaders) {
-        headers.push(("session-id", id.clone()));
-        headers.push(("thread-id", id));
-        headers.push(("x-amzn-mantle-client-agent", "codex".to_owned()));
-    }
-    headers
+    codex_header_names(rules)
+        .into_iter()
+        .map(|name| {
+            let value = match name {
+                "accept" => "text/event-stream".to_owned(),
+                "content-type" => "application/json".to_owned(),
+                "x-codex-turn-metadata" => "{}".to_owned(),
+                "x-codex-beta-features" => "none".to_owned(),
+                "x-amzn-mantle-client-agent" => "codex".to_owned(),
+                // x-client-request-id, x-codex-window-id, session-id, thread-id: one id per request.
+                _ => id.clone(),
+            };
+            (name, value)
+        })
+        .collect()
 }
 
 /// The smallest Responses request Codex could send: the configured model, a one-word input.

@@ -1,9 +1,11 @@
-//! The URL of the Responses request (reference §4.3).
+//! The Responses request: its URL (reference §4.3), the headers Codex signs on it (§5.2), and whether
+//! its body carries the `web_search` tool (§2.6).
 
 use super::RegionPrediction;
 use crate::catalog::{Feature, Rules};
 use crate::codex::BedrockKind;
 
+/// The URL, from `base_url` or derived from the region.
 pub(crate) fn endpoint(
     kind: BedrockKind,
     rules: &Rules,
@@ -22,4 +24,34 @@ pub(crate) fn endpoint(
         }
         BedrockKind::Mantle => format!("https://bedrock-mantle.{region}.api.aws/v1/responses"),
     })
+}
+
+/// The headers Codex sends, and signs under SigV4, on a Responses request, besides `host` and
+/// `x-amz-date` (E §5.2: the signed-headers list of each release).
+pub fn codex_header_names(rules: &Rules) -> Vec<&'static str> {
+    let mut names = vec!["accept", "content-type", "x-client-request-id", "x-codex-turn-metadata", "x-codex-window-id"];
+    if rules.has(Feature::OpenaiV1Path) {
+        names.push("x-codex-beta-features");
+    }
+    if rules.has(Feature::MantleClientHeaders) {
+        names.extend(["session-id", "thread-id", "x-amzn-mantle-client-agent"]);
+    }
+    names
+}
+
+/// The SigV4 `SignedHeaders` list Codex produces, sorted (a session token adds `x-amz-security-token`).
+pub fn signed_header_names(rules: &Rules, session_token: bool) -> Vec<&'static str> {
+    let mut names = codex_header_names(rules);
+    names.extend(["host", "x-amz-date"]);
+    if session_token {
+        names.push("x-amz-security-token");
+    }
+    names.sort_unstable();
+    names
+}
+
+/// Whether the request body carries the `web_search` tool: never on the Runtime provider, never when
+/// `web_search = "disabled"`, never on the releases that suppressed it for Bedrock (E §2.6).
+pub(crate) fn web_search_tool(kind: BedrockKind, rules: &Rules, web_search: Option<&str>) -> bool {
+    kind == BedrockKind::Mantle && web_search != Some("disabled") && !rules.has(Feature::WebSearchSuppressed)
 }

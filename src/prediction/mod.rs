@@ -27,6 +27,7 @@ use crate::context::{Context, Location, Mode};
 use crate::meta::CheckId;
 
 pub use auth::{imds_disabled, sdk_chain_has_source};
+pub use endpoint::{codex_header_names, signed_header_names};
 pub use load::{forbidden_provider_keys, web_search_values};
 
 /// The built-in Bedrock provider ids of a version (`amazon-bedrock-runtime` is a user-defined
@@ -102,6 +103,8 @@ pub struct Prediction {
     pub endpoint: Option<String>,
     /// SigV4 scope, for SigV4 requests.
     pub signing: Option<Signing>,
+    /// Whether the request carries the `web_search` tool, when Codex sends one.
+    pub web_search_tool: Option<bool>,
     /// Every step where Codex would stop, in Codex's order.
     pub fatal: Vec<Fatal>,
 }
@@ -175,6 +178,8 @@ pub fn derive(ctx: &Context, mode: Mode) -> Prediction {
     }
     if p.fatal.is_empty() {
         p.endpoint = endpoint::endpoint(kind, rules, p.base_url.as_deref(), p.region.as_ref());
+        let web_search = ctx.config.get_str(&["web_search"]).ok().flatten().map(|(v, _)| v);
+        p.web_search_tool = Some(endpoint::web_search_tool(kind, rules, web_search));
         if auth.method == AuthMethod::Sigv4 {
             p.signing = p
                 .region
@@ -199,4 +204,124 @@ pub(crate) fn provider_str<'a>(ctx: &'a Context, id: &str, rest: &[&str]) -> Opt
 
 pub(crate) fn location_of(ctx: &Context, found: &Found<'_>) -> Option<Location> {
     ctx.config.location(found)
+}
+
+#[cfg(test)]
+mod tests {
+    //! Each rule on both sides of its version boundary. The same boundaries are proven against real
+    //! Codex by `tests/replay.rs`; these tables say, next to the code, what each rule is.
+
+    use std::collections::BTreeMap;
+
+    use semver::Version;
+
+    use super::*;
+    use crate::catalog::catalog;
+    use crate::context::{Inputs, Options};
+
+    /// The prediction for a config.toml, environment and `.env` on `version`.
+    fn predict(version: &str, config: &str, env: &[(&str, &str)], dotenv: &str, mode: Mode) -> Prediction {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        let codex_home = home.join(".codex");
+        std::fs::create_dir_all(&codex_home).unwrap();
+        std::fs::write(codex_home.join("config.toml"), config).unwrap();
+        if !dotenv.is_empty() {
+            std::fs::write(codex_home.join(".env"), dotenv).unwrap();
+        }
+        let mut vars: BTreeMap<String, String> = env.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+        vars.insert("HOME".into(), home.display().to_string());
+        vars.insert("AWS_EC2_METADATA_DISABLED".into(), "true".into());
+        let options = Options {
+            codex_home: Some(codex_home),
+            codex_version: Some(Version::parse(version).unwrap()),
+            offline: true,
+            scan_apps: false,
+            mode,
+            ..Options::default()
+        };
+        let ctx = Context::gather(Inputs { env: vars, options, now: 0, catalog: catalog() });
+        derive(&ctx, mode)
+    }
+
+    const MANTLE: &str = "model_provider = \"amazon-bedrock\"\nmodel = \"openai.gpt-5.5\"\n";
+    const KEYS: &[(&str, &str)] = &[("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", "secret")];
+
+    #[test]
+    fn url_path_is_openai_v1_from_0_128() {
+        let config = format!("{MANTLE}[model_providers.amazon-bedrock.aws]\nregion = \"us-east-1\"\n");
+        for (version, url) in [
+            ("0.125.0", "https://bedrock-mantle.us-east-1.api.aws/v1/responses"),
+            ("0.128.0", "https://bedrock-mantle.us-east-1.api.aws/openai/v1/responses"),
+        ] {
+            let p = predict(version, &config, KEYS, "", Mode::Machine);
+            assert_eq!(p.endpoint.as_deref(), Some(url), "{version}");
+        }
+    }
+
+    #[test]
+    fn configured_profile_outranks_the_bearer_token_from_0_150() {
+        let config =
+            format!("{MANTLE}[model_providers.amazon-bedrock.aws]\nregion = \"us-east-1\"\nprofile = \"dev\"\n");
+        let env = [("AWS_BEARER_TOKEN_BEDROCK", "bedrock-api-key-abcdefghijklmnop")];
+        for (version, source) in [("0.149.0", AuthSource::EnvBearer), ("0.150.0", AuthSource::ConfigProfile)] {
+            let p = predict(version, &config, &env, "", Mode::Machine);
+            assert_eq!(p.auth.map(|a| a.source), Some(source), "{version}");
+        }
+    }
+
+    #[test]
+    fn bearer_region_comes_from_the_environment_from_0_136() {
+        let env = [("AWS_BEARER_TOKEN_BEDROCK", "bedrock-api-key-abcdefghijklmnop"), ("AWS_REGION", "us-west-2")];
+        let before = predict("0.135.0", MANTLE, &env, "", Mode::Machine);
+        assert_eq!(before.codex_error().map(|f| f.check), Some(CheckId::Region));
+        let after = predict("0.136.0", MANTLE, &env, "", Mode::Machine);
+        assert_eq!(
+            after.region.map(|r| (r.value, r.source.to_string())),
+            Some(("us-west-2".into(), "env:AWS_REGION".into()))
+        );
+    }
+
+    #[test]
+    fn dotenv_region_is_labelled_as_dotenv() {
+        let p = predict("0.169.0", MANTLE, KEYS, "AWS_REGION=eu-west-1\n", Mode::Machine);
+        assert_eq!(p.region.map(|r| r.source.to_string()).as_deref(), Some("dotenv:AWS_REGION"));
+    }
+
+    #[test]
+    fn web_search_tool_is_suppressed_from_0_128_until_0_147() {
+        let config = format!("{MANTLE}[model_providers.amazon-bedrock.aws]\nregion = \"us-east-1\"\n");
+        for (version, sent) in [("0.125.0", true), ("0.128.0", false), ("0.146.0", false), ("0.147.0", true)] {
+            let p = predict(version, &config, KEYS, "", Mode::Machine);
+            assert_eq!(p.web_search_tool, Some(sent), "{version}");
+        }
+        let disabled = format!("web_search = \"disabled\"\n{config}");
+        assert_eq!(predict("0.169.0", &disabled, KEYS, "", Mode::Machine).web_search_tool, Some(false));
+    }
+
+    #[test]
+    fn mantle_client_headers_are_signed_from_0_131() {
+        let rules = |v: &str| Rules::for_version(Version::parse(v).unwrap());
+        assert!(!signed_header_names(&rules("0.130.0"), false).contains(&"x-amzn-mantle-client-agent"));
+        assert!(signed_header_names(&rules("0.131.0"), false).contains(&"x-amzn-mantle-client-agent"));
+        assert!(signed_header_names(&rules("0.131.0"), true).contains(&"x-amz-security-token"));
+    }
+
+    #[test]
+    fn a_template_leaves_the_region_to_the_environment() {
+        let machine = predict("0.169.0", MANTLE, KEYS, "", Mode::Machine);
+        assert_eq!(machine.codex_error().map(|f| f.check), Some(CheckId::Region));
+        let template = predict("0.169.0", MANTLE, &[], "", Mode::Template);
+        assert!(template.fatal.is_empty(), "{:?}", template.fatal);
+    }
+
+    #[test]
+    fn unsupported_region_message_drops_mantle_from_0_150() {
+        let config = format!("{MANTLE}[model_providers.amazon-bedrock.aws]\nregion = \"ca-central-1\"\n");
+        let before = predict("0.149.0", &config, KEYS, "", Mode::Machine);
+        let after = predict("0.150.0", &config, KEYS, "", Mode::Machine);
+        assert!(before.codex_error().unwrap().text.contains("Amazon Bedrock Mantle does not support region"));
+        assert!(after.codex_error().unwrap().text.contains("Amazon Bedrock does not support region"));
+        assert!(!after.codex_error().unwrap().text.contains("Mantle"));
+    }
 }

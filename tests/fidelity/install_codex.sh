@@ -56,9 +56,12 @@ pack_into() {
       sed 's/^/  npm: /' "$tmp/.err" | grep -v 'nodedir' >&2 || true
       rm -rf "$tmp"; return 1
     fi
-    echo "install_codex: npm pack $spec failed (registry unreachable?)" >&2
+    echo "install_codex: npm pack $spec failed" >&2
     sed 's/^/  npm: /' "$tmp/.err" | grep -v 'nodedir' >&2 || true
-    rm -rf "$tmp"; exit "$REGISTRY_EXIT"
+    rm -rf "$tmp"
+    # 77 only when the registry is proven unreachable now; a registry that answers means another fault.
+    registry_check_done=0; registry_check
+    exit 1
   fi
   tgz="$tmp/$(tail -n1 "$tmp/.name")"
   rm -rf "$dest"; mkdir -p "$dest"

@@ -20,8 +20,10 @@ fi
 "$PY" -c 'import sys; assert sys.version_info >= (3, 11), "need Python >= 3.11"' || {
   echo "setup.sh: need Python >= 3.11 (set PYTHON=...)" >&2; exit 1; }
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
-if ! "$VENV/bin/pip" install -q --disable-pip-version-check "${PINS[@]}"; then
-  if ! "$VENV/bin/pip" download -q --no-deps -d "$(mktemp -d)" "botocore==1.44.5" >/dev/null 2>&1; then
+# Bounded: with no registry, pip gives up within a minute instead of retrying with back-off.
+PIP_NET=(--disable-pip-version-check --retries 1 --timeout 20)
+if ! "$VENV/bin/pip" install -q "${PIP_NET[@]}" "${PINS[@]}"; then
+  if ! "$VENV/bin/pip" download -q "${PIP_NET[@]}" --no-deps -d "$(mktemp -d)" "botocore==1.44.5" >/dev/null 2>&1; then
     echo "setup.sh: PyPI is unreachable; cannot install ${WANT}. Skipping live tests (exit 77)." >&2
     exit 77
   fi
