@@ -461,8 +461,11 @@ def main(argv=None):
     with open(doctor, "rb") as f:
         doctor_sha = hashlib.sha256(f.read()).hexdigest()
     bins = find_binaries(a.versions)
+    # `observe = "models"` cases (codex debug models) only feed record.py: the doctor has no
+    # prediction to compare with them, so they are left out unless named with --cases.
     names = a.cases or sorted(d for d in os.listdir(a.cases_dir)
-                              if os.path.isdir(os.path.join(a.cases_dir, d)))
+                              if os.path.isdir(os.path.join(a.cases_dir, d))
+                              and run_case.load_case(os.path.join(a.cases_dir, d)).get("observe") != "models")
     for n in names:
         if not os.path.isdir(os.path.join(a.cases_dir, n)):
             sys.exit(f"compare: no case {n!r} in {a.cases_dir}")

@@ -19,6 +19,8 @@ CASE_DIR may contain:
       timeout = 20
       status = 400                  HTTP status the capture answers with
       description = "..."
+      observe = "models"            record.py: parse stdout as `codex debug models` JSON (the full
+                                    stdout is then kept in the observation as `stdout`)
 In every copied file and in env/args values, @@HOME@@, @@CODEX_HOME@@ and @@WORKDIR@@ are replaced
 by the temp paths.
 
@@ -368,7 +370,12 @@ def run(case_dir: str, binary: str, timeout: float | None = None, status: int | 
         if raw_out:
             with open(raw_out, "w") as f:
                 json.dump(raw, f, indent=1)
-        out = summarize(raw, version, os.path.basename(case_dir), normalizer(spec))
+        norm = normalizer(spec)
+        out = summarize(raw, version, os.path.basename(case_dir), norm)
+        if case.get("observe") == "models":
+            # `codex debug models` prints one JSON line of several hundred kB: stdout_tail keeps only
+            # the last 10 lines, so keep all of stdout for record.py to parse.
+            out["stdout"] = norm(raw["stdout"])
         out["binary"] = binary
         if case.get("description"):
             out["description"] = case["description"]
