@@ -146,6 +146,8 @@ pub fn derive(ctx: &Context, mode: Mode) -> Prediction {
         p.region = Some(RegionPrediction { value: "us-east-1".into(), source: RegionSource::Fixed });
         if p.fatal.is_empty() {
             p.endpoint = Some("https://bedrock-mantle.us-east-1.api.aws/v1/responses".into());
+            let web_search = ctx.config.get_str(&["web_search"]).ok().flatten().map(|(v, _)| v);
+            p.web_search_tool = Some(endpoint::web_search_tool(kind, rules, web_search));
         }
         return p;
     }
