@@ -116,12 +116,10 @@ pub enum Feature {
     BearerRegionFromEnv,
     /// `web_search = "indexed"` is accepted.
     WebSearchIndexed,
-    /// Managed Bedrock API key in `auth.json`.
-    ManagedApiKey,
-    /// `base_url`, `auth`, `http_headers` may be set on the built-in provider.
-    ProviderBaseUrl,
     /// The built-in `amazon-bedrock-runtime` provider exists.
     RuntimeProvider,
+    /// `amazon-bedrock-runtime` sends `x-amzn-mantle-client-agent` too.
+    RuntimeClientAgent,
     /// `aws.auth_refresh` exists.
     AuthRefresh,
     /// A configured `aws.profile` outranks every other credential source but the `auth` command.
@@ -134,10 +132,8 @@ pub enum Feature {
     CredentialExport,
     /// Unknown keys are warned about; config errors carry the `Error loading config.toml:` prefix.
     UnknownKeyWarning,
-    /// "provider aws cannot be combined with …" is checked before the provider-override rule.
-    AwsCombinationCheckedFirst,
-    /// auth.json's `bedrockAccessKeys` mode deserializes (it is used from 0.150).
-    ManagedAccessKeysParsed,
+    /// The override rule is checked before "provider aws cannot be combined with …".
+    OverrideCheckedFirst,
 }
 
 impl Feature {
@@ -154,17 +150,15 @@ impl Feature {
         Feature::ProfilesV2,
         Feature::BearerRegionFromEnv,
         Feature::WebSearchIndexed,
-        Feature::ManagedApiKey,
-        Feature::ProviderBaseUrl,
         Feature::RuntimeProvider,
+        Feature::RuntimeClientAgent,
         Feature::AuthRefresh,
         Feature::ConfigProfileFirst,
         Feature::ManagedAccessKeys,
         Feature::RegionErrorWithoutMantle,
         Feature::CredentialExport,
         Feature::UnknownKeyWarning,
-        Feature::AwsCombinationCheckedFirst,
-        Feature::ManagedAccessKeysParsed,
+        Feature::OverrideCheckedFirst,
     ];
 
     /// The key of this feature in `[features]`.
@@ -181,17 +175,15 @@ impl Feature {
             Feature::ProfilesV2 => "profiles_v2",
             Feature::BearerRegionFromEnv => "bearer_region_from_env",
             Feature::WebSearchIndexed => "web_search_indexed",
-            Feature::ManagedApiKey => "managed_api_key",
-            Feature::ProviderBaseUrl => "provider_base_url",
             Feature::RuntimeProvider => "runtime_provider",
+            Feature::RuntimeClientAgent => "runtime_client_agent",
             Feature::AuthRefresh => "auth_refresh",
             Feature::ConfigProfileFirst => "config_profile_first",
             Feature::ManagedAccessKeys => "managed_access_keys",
             Feature::RegionErrorWithoutMantle => "region_error_without_mantle",
             Feature::CredentialExport => "credential_export",
             Feature::UnknownKeyWarning => "unknown_key_warning",
-            Feature::AwsCombinationCheckedFirst => "aws_combination_checked_first",
-            Feature::ManagedAccessKeysParsed => "managed_access_keys_parsed",
+            Feature::OverrideCheckedFirst => "override_checked_first",
         }
     }
 }
@@ -313,6 +305,22 @@ impl Rules {
     /// knows both Bedrock modes).
     pub fn auth_modes(&self) -> Option<&'static [String]> {
         pick(&self.catalog.auth_modes, &self.version).map(|m| m.variants.as_slice())
+    }
+
+    /// Whether this version knows the auth.json `auth_mode` (versions that list no modes accept any).
+    pub fn knows_auth_mode(&self, mode: &str) -> bool {
+        self.auth_modes().is_none_or(|modes| modes.iter().any(|m| m == mode))
+    }
+
+    /// Whether the managed Bedrock API key mode of auth.json exists (0.142).
+    pub fn managed_api_key(&self) -> bool {
+        self.knows_auth_mode("bedrockApiKey")
+    }
+
+    /// Whether `base_url`, `auth` and `http_headers` may be set on the built-in provider (0.145): the
+    /// overridable keys say so.
+    pub fn provider_base_url(&self) -> bool {
+        self.provider_overridable().iter().any(|k| k == "base_url")
     }
 
     /// Whether `version` is newer than every release the catalog was checked against.

@@ -98,6 +98,8 @@ impl AuthMethod {
 pub enum AuthSource {
     /// `[model_providers.amazon-bedrock.auth]` command.
     ProviderCommand,
+    /// `aws.credential_export` command of the provider (Codex ≥ 0.155).
+    CredentialExport,
     /// `aws.profile` in the Codex config.
     ConfigProfile,
     /// Managed Bedrock API key in auth.json.
@@ -120,6 +122,7 @@ impl AuthSource {
     /// Every source, for parsers and tables.
     pub const ALL: &[AuthSource] = &[
         AuthSource::ProviderCommand,
+        AuthSource::CredentialExport,
         AuthSource::ConfigProfile,
         AuthSource::ManagedApiKey,
         AuthSource::ManagedAccessKeys,
@@ -134,6 +137,7 @@ impl AuthSource {
     pub fn as_str(self) -> &'static str {
         match self {
             AuthSource::ProviderCommand => "provider-command",
+            AuthSource::CredentialExport => "credential-export",
             AuthSource::ConfigProfile => "config-profile",
             AuthSource::ManagedApiKey => "managed-api-key",
             AuthSource::ManagedAccessKeys => "managed-access-keys",

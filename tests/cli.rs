@@ -278,7 +278,7 @@ fn managed_api_key_by_version() {
         .env("AWS_BEARER_TOKEN_BEDROCK", "bedrock-api-key-FAKEEXAMPLETOKEN");
     assert_eq!(
         prediction(&env.check_json("0.138.0", &[]))["codex_error"],
-        "unknown variant `bedrockApiKey`, expected one of `apikey`, `chatgpt`, `chatgptAuthTokens`, `agentIdentity` at line 1 column 28"
+        "unknown variant `bedrockApiKey`, expected one of `apikey`, `chatgpt`, `chatgptAuthTokens`, `agentIdentity`, `personalAccessToken` at line 1 column 28"
     );
     let report = env.check_json("0.149.0", &[]);
     assert_eq!(prediction(&report)["auth"]["source"], "managed-api-key");

@@ -29,6 +29,7 @@ pub const CHECK: Check = Check {
 pub fn describe(source: AuthSource, ctx: &Session) -> String {
     match source {
         AuthSource::ProviderCommand => "the provider `auth` command".into(),
+        AuthSource::CredentialExport => "the `aws.credential_export` command".into(),
         AuthSource::ConfigProfile => format!("aws.profile `{}`", ctx.aws_profile.name),
         AuthSource::ManagedApiKey => "the managed Bedrock API key in auth.json".into(),
         AuthSource::ManagedAccessKeys => "the managed access keys in auth.json".into(),
@@ -95,7 +96,7 @@ fn run(ctx: &Session) -> Outcome {
                 rules.version
             )))
         }
-        Some(ManagedAuth::ApiKey { .. }) if !rules.has(Feature::ManagedApiKey) => out.push(Finding::warn(format!(
+        Some(ManagedAuth::ApiKey { .. }) if !rules.managed_api_key() => out.push(Finding::warn(format!(
             "auth.json holds a managed Bedrock API key, which Codex {} does not understand (from 0.142.0)",
             rules.version
         ))),

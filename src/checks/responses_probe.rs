@@ -43,7 +43,7 @@ async fn check(ctx: &Session, live: &Live) -> Outcome {
     let Some(endpoint) = &p.endpoint else {
         return Outcome::skip("Codex stops before sending a request (see codex_error)");
     };
-    let (Some(auth), Some(model)) = (&p.auth, &p.model) else {
+    let (Some(kind), Some(auth), Some(model)) = (p.bedrock, &p.auth, &p.model) else {
         return Outcome::skip("no credentials or model predicted");
     };
     let target = match probe::target(endpoint, ctx.env.trimmed(MANTLE_ENDPOINT_OVERRIDE)) {
@@ -85,7 +85,7 @@ async fn check(ctx: &Session, live: &Live) -> Outcome {
     if target.overridden {
         out.push(Finding::info(format!("{MANTLE_ENDPOINT_OVERRIDE} redirects the probe to {}", target.url)));
     }
-    match probe::send(http, &target.url, &ctx.rules, request_auth, model).await {
+    match probe::send(http, &target.url, kind, &ctx.rules, request_auth, model).await {
         Ok(answer) => {
             out.set("status", answer.status);
             out.set("latency_ms", answer.latency_ms as u64);

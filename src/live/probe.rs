@@ -13,6 +13,7 @@ use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, si
 use aws_sigv4::sign::v4;
 
 use crate::catalog::Rules;
+use crate::codex::BedrockKind;
 use crate::net::{is_aws_host, split_url};
 use crate::prediction::codex_header_names;
 
@@ -114,9 +115,9 @@ fn request_id() -> String {
 }
 
 /// The headers Codex sends (and signs) on a Responses request for this version, with values.
-pub fn codex_headers(rules: &Rules) -> Vec<(&'static str, String)> {
+pub fn codex_headers(kind: BedrockKind, rules: &Rules) -> Vec<(&'static str, String)> {
     let id = request_id();
-    codex_header_names(rules)
+    codex_header_names(kind, rules)
         .into_iter()
         .map(|name| {
             let value = match name {
@@ -174,12 +175,13 @@ pub struct Answer {
 pub async fn send(
     client: &reqwest::Client,
     url: &str,
+    kind: BedrockKind,
     rules: &Rules,
     auth: Auth<'_>,
     model: &str,
 ) -> Result<Answer, SendError> {
     let body = body(model);
-    let headers = codex_headers(rules);
+    let headers = codex_headers(kind, rules);
     let mut request = client.post(url).body(body.clone());
     for (name, value) in &headers {
         request = request.header(*name, value.as_str());
@@ -233,8 +235,10 @@ mod tests {
     #[test]
     fn headers_follow_the_version() {
         let names = |v: &str| -> Vec<&'static str> {
-            let mut n: Vec<&str> =
-                codex_headers(&Rules::for_version(Version::parse(v).unwrap())).into_iter().map(|(k, _)| k).collect();
+            let mut n: Vec<&str> = codex_headers(BedrockKind::Mantle, &Rules::for_version(Version::parse(v).unwrap()))
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect();
             n.sort_unstable();
             n
         };

@@ -13,15 +13,27 @@ use crate::meta::CheckId;
 pub fn precedence(rules: &Rules) -> Vec<AuthSource> {
     use AuthSource::*;
     let mut order = Vec::new();
-    if rules.has(Feature::ProviderBaseUrl) {
+    if rules.provider_base_url() {
         // The `auth` command's rank was observed on 0.169 only; it is accepted from 0.145.
         order.push(ProviderCommand);
     }
+    if rules.has(Feature::CredentialExport) {
+        // E aws-credential-export: the exported key signs ahead of env keys from 0.155.0. It cannot be
+        // combined with aws.profile (a load error), so its rank against the profile never matters.
+        order.push(CredentialExport);
+    }
     if rules.has(Feature::ConfigProfileFirst) {
-        order.extend([ConfigProfile, ManagedApiKey, ManagedAccessKeys, EnvBearer, EnvAccessKeys, SdkChain]);
+        order.extend([ConfigProfile, ManagedApiKey]);
+        if rules.has(Feature::ManagedAccessKeys) {
+            order.push(ManagedAccessKeys);
+        }
+        order.extend([EnvBearer, EnvAccessKeys, SdkChain]);
     } else {
-        if rules.has(Feature::ManagedApiKey) {
+        if rules.managed_api_key() {
             order.push(ManagedApiKey);
+        }
+        if rules.has(Feature::ManagedAccessKeys) {
+            order.push(ManagedAccessKeys);
         }
         // Before 0.150 `aws.profile` only names the SDK profile: env keys come first in the SDK chain.
         order.extend([EnvBearer, EnvAccessKeys, ConfigProfile, SdkChain]);
@@ -39,6 +51,9 @@ pub(crate) fn present(ctx: &Context, kind: BedrockKind, source: AuthSource) -> O
     match source {
         AuthSource::ProviderCommand => ctx.config.get(&provider_path(kind.id(), &["auth"])).map(|_| source),
         AuthSource::ConfigProfile => provider_str(ctx, kind.id(), &["aws", "profile"]).map(|_| source),
+        AuthSource::CredentialExport => {
+            ctx.config.get(&provider_path(kind.id(), &["aws", "credential_export"])).map(|_| source)
+        }
         AuthSource::ManagedApiKey => {
             matches!(ctx.auth_json.managed, Some(ManagedAuth::ApiKey { .. })).then_some(source)
         }

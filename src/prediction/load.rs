@@ -65,10 +65,10 @@ pub(crate) fn load_errors(ctx: &Context, fatal: &mut Vec<Fatal>) {
     }
     // Which of the two provider rules Codex applies first changed at 0.156.1 (fidelity suite).
     for id in providers {
-        let first = if rules.has(Feature::AwsCombinationCheckedFirst) {
-            combination_error(ctx, id).or_else(|| override_error(ctx, id))
-        } else {
+        let first = if rules.has(Feature::OverrideCheckedFirst) {
             override_error(ctx, id).or_else(|| combination_error(ctx, id))
+        } else {
+            combination_error(ctx, id).or_else(|| override_error(ctx, id))
         };
         if let Some(f) = first.or_else(|| validation_error(ctx, id)) {
             fatal.push(f);
@@ -82,13 +82,10 @@ pub(crate) fn load_errors(ctx: &Context, fatal: &mut Vec<Fatal>) {
 /// `bedrockAccessKeys` on 0.145; a config error wins over it).
 pub(crate) fn auth_json_error(ctx: &Context) -> Option<Fatal> {
     let mode = ctx.auth_json.auth_mode.as_deref()?;
-    let known = match mode {
-        "bedrockApiKey" => ctx.rules.has(Feature::ManagedApiKey),
-        "bedrockAccessKeys" => ctx.rules.has(Feature::ManagedAccessKeysParsed),
-        _ => true,
-    };
+    // The versions that list their `AuthMode` variants refuse any other mode (E, auth-mode-unknown);
+    // from 0.147 an unknown mode no longer stops Codex, and no list is recorded.
     let variants = ctx.rules.auth_modes()?;
-    if known {
+    if variants.iter().any(|v| v == mode) {
         return None;
     }
     let text = ctx.auth_json.source.text()?;
@@ -309,7 +306,7 @@ pub(crate) fn override_error(ctx: &Context, id: &str) -> Option<Fatal> {
 /// "provider aws cannot be combined with X" (`ModelProviderInfo::validate`): an `aws` table next to a
 /// field that sets up another kind of auth. Observed from 0.145 (fidelity suite; reference §5.1).
 pub(crate) fn combination_error(ctx: &Context, id: &str) -> Option<Fatal> {
-    if !ctx.rules.has(Feature::ProviderBaseUrl) {
+    if !ctx.rules.provider_base_url() {
         return None;
     }
     let aws = ctx.config.get(&provider_path(id, &["aws"]))?;
@@ -330,11 +327,10 @@ pub(crate) fn validation_error(ctx: &Context, id: &str) -> Option<Fatal> {
     let rules = &ctx.rules;
     let table = ctx.config.get(&provider_path(id, &[]))?;
     let loc = location_of(ctx, &table);
+    // Codex reports these after deserializing `model_providers` as a whole: no file position, the
+    // field path on the last line (E: aws-auth-refresh-not-aws, aws-credential-export-with-profile).
     let at = |message: &str| {
-        let text = match &loc {
-            Some(l) => err::provider_validation(&l.file, l.line, l.column, id, message),
-            None => format!("Error loading config.toml: model_providers.{id}: {message}"),
-        };
+        let text = err::provider_validation(id, message);
         Some(Fatal { check: CheckId::ProviderOverrides, text, location: loc.clone() })
     };
     if rules.has(Feature::CredentialExport)

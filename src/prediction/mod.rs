@@ -152,7 +152,7 @@ pub fn derive(ctx: &Context, mode: Mode) -> Prediction {
         return p;
     }
 
-    if rules.has(Feature::ProviderBaseUrl) {
+    if rules.provider_base_url() {
         p.base_url = provider_str(ctx, kind.id(), &["base_url"]).map(str::to_owned);
     }
     let auth = auth::resolve_auth(ctx, kind);
@@ -304,9 +304,13 @@ mod tests {
     #[test]
     fn mantle_client_headers_are_signed_from_0_131() {
         let rules = |v: &str| Rules::for_version(Version::parse(v).unwrap());
-        assert!(!signed_header_names(&rules("0.130.0"), false).contains(&"x-amzn-mantle-client-agent"));
-        assert!(signed_header_names(&rules("0.131.0"), false).contains(&"x-amzn-mantle-client-agent"));
-        assert!(signed_header_names(&rules("0.131.0"), true).contains(&"x-amz-security-token"));
+        assert!(
+            !signed_header_names(BedrockKind::Mantle, &rules("0.130.0"), false).contains(&"x-amzn-mantle-client-agent")
+        );
+        assert!(
+            signed_header_names(BedrockKind::Mantle, &rules("0.131.0"), false).contains(&"x-amzn-mantle-client-agent")
+        );
+        assert!(signed_header_names(BedrockKind::Runtime, &rules("0.131.0"), true).contains(&"x-amz-security-token"));
     }
 
     #[test]

@@ -306,6 +306,15 @@ def expected_credential(case_dir: str, case: dict, source: str):
         prof = dotenv.get("AWS_PROFILE") or env.get("AWS_PROFILE") or "default"
         k = aws_profile_key(case_dir, prof)
         return ("sigv4", k) if k else None
+    if source == "credential-export":
+        export = (prov.get("aws") or {}).get("credential_export") or {}
+        if export.get("command") in ("/bin/echo", "echo"):
+            try:
+                k = json.loads(" ".join(str(a) for a in export.get("args", []))).get("AccessKeyId")
+            except ValueError:
+                return None
+            return ("sigv4", k) if k else None
+        return None
     if source == "provider-command":
         auth = prov.get("auth") or {}
         if auth.get("command") in ("/bin/echo", "echo"):

@@ -54,7 +54,7 @@ MODEL_PATH_SUFFIX = "/responses"
 
 # Every credential source name compare.expected_credential() knows.
 SOURCES = ["env-access-keys", "dotenv-access-keys", "env-bearer", "dotenv-bearer", "managed-api-key",
-           "managed-access-keys", "config-profile", "sdk-chain", "provider-command"]
+           "managed-access-keys", "config-profile", "sdk-chain", "provider-command", "credential-export"]
 
 # Free text (error texts, stderr tails) must not carry run-specific values.
 TIMESTAMP_RE = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?")
