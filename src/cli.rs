@@ -14,7 +14,7 @@ use crate::env_vars::{CLICOLOR_FORCE, NO_COLOR};
 use crate::meta::CheckId;
 use crate::redact::Redactor;
 use crate::render::{self, Format, Style, Target};
-use crate::runner::{self, Selection};
+use crate::runner::{self, Selection, UnknownIds};
 use crate::session::Session;
 
 /// Predicts exactly what OpenAI Codex will do on Amazon Bedrock, explains every problem and how to fix it.
@@ -311,7 +311,7 @@ fn lint(c: &Common, args: &LintArgs) -> i32 {
 fn selection(c: &Common, lint: bool) -> Result<Selection, i32> {
     let selection = Selection::parse(&c.select, &c.ignore).map_err(|unknown| usage_error(&unknown.to_string()))?;
     if !lint && selection.select.iter().chain(&selection.ignore).any(|id| *id == CheckId::Policy) {
-        return Err(usage_error("unknown check id(s): policy (see `bedrock-doctor list`)"));
+        return Err(usage_error(&UnknownIds(vec![CheckId::Policy.as_str().to_owned()]).to_string()));
     }
     Ok(selection)
 }

@@ -20,7 +20,9 @@ use bedrock_doctor::catalog::{CATALOG_SOURCE, Catalog, Feature};
 use bedrock_doctor::checks;
 use bedrock_doctor::codex::AuthSource;
 use bedrock_doctor::context::{Context, Inputs, Options};
+use bedrock_doctor::live::last4;
 use bedrock_doctor::meta::CheckId;
+use bedrock_doctor::net::host_region;
 use bedrock_doctor::prediction::signed_header_names;
 use bedrock_doctor::render;
 use bedrock_doctor::session::Session;
@@ -192,16 +194,6 @@ fn eq(out: &mut Vec<String>, field: &str, predicted: Value, observed: Value) {
     if predicted != observed {
         out.push(format!("{field}: predicted {predicted}, observed {observed}"));
     }
-}
-
-fn last4(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    chars[chars.len().saturating_sub(4)..].iter().collect()
-}
-
-fn host_region(host: &str) -> Option<String> {
-    let parts: Vec<&str> = host.split('.').collect();
-    (parts.len() >= 3 && parts[0].starts_with("bedrock")).then(|| parts[1].to_owned())
 }
 
 /// Every disagreement between the recording and the prediction for one case on one version.

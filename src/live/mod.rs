@@ -102,7 +102,7 @@ impl Live {
             None => None,
         };
         Live {
-            aws_env: aws_env(ctx),
+            aws_env: aws_env(ctx.env.to_map()),
             region,
             provider,
             credentials: OnceCell::new(),
@@ -198,8 +198,6 @@ async fn credentials_provider(
             }
             _ => None,
         },
-        // From 0.150 a configured profile is used on its own, ahead of env keys; before 0.150 this
-        // source only wins when no env keys are set, which comes to the same provider.
         // `.env` sets a variable the SDK's own providers read (a config file path, web identity,
         // containers, instance metadata): only aws-config, handed Codex's environment, resolves that
         // as Codex does. Instance metadata then has aws-config's default timeouts, still bounded by
@@ -212,8 +210,7 @@ async fn credentials_provider(
                     vars.remove(key);
                 }
             }
-            let mut loader = aws_config::defaults(BehaviorVersion::latest())
-                .env(Env::from(vars.into_iter().collect::<std::collections::HashMap<String, String>>()));
+            let mut loader = aws_config::defaults(BehaviorVersion::latest()).env(aws_env(vars));
             if let Some(r) = region {
                 loader = loader.region(Region::new(r.to_owned()));
             }
@@ -222,6 +219,8 @@ async fn credentials_provider(
             }
             loader.load().await.credentials_provider()
         }
+        // From 0.150 a configured profile is used on its own, ahead of env keys; before 0.150 this
+        // source only wins when no env keys are set, which comes to the same provider.
         AuthSource::ConfigProfile => Some(SharedCredentialsProvider::new(
             ProfileFileCredentialsProvider::builder()
                 .configure(&provider_config)
@@ -247,9 +246,9 @@ async fn credentials_provider(
     }
 }
 
-/// Codex's environment as aws-config takes one.
-fn aws_env(ctx: &Session) -> Env {
-    Env::from(ctx.env.to_map().into_iter().collect::<std::collections::HashMap<String, String>>())
+/// An environment (Codex's, or a copy of it) as aws-config takes one.
+fn aws_env(vars: std::collections::BTreeMap<String, String>) -> Env {
+    Env::from(vars.into_iter().collect::<std::collections::HashMap<String, String>>())
 }
 
 /// Variables the chain passes explicitly (profile, region, the static keys) need no special handling;

@@ -226,8 +226,10 @@ pub fn run(inputs: &Inputs, request: &FixRequest) -> FixRun {
         }
     }
     if request.dry_run || files.is_empty() {
-        let report = runner::run(Arc::new(session_clone(&inputs)), &Selection::default(), false);
-        return FixRun { stdout: scrub(&out), error: None, code: report.exit_code(request.strict) };
+        // Nothing was written: the session gathered above still describes the files.
+        let stdout = scrub(&out);
+        let report = runner::run(Arc::new(session), &Selection::default(), false);
+        return FixRun { stdout, error: None, code: report.exit_code(request.strict) };
     }
     for file in &files {
         match crate::fix::write::write(file, request.backup) {
@@ -239,7 +241,7 @@ pub fn run(inputs: &Inputs, request: &FixRequest) -> FixRun {
         }
     }
     // The result decides the exit code: the offline checks run again on what was written.
-    let after = Arc::new(session_clone(&inputs));
+    let after = Arc::new(Session::new(Context::gather(inputs)));
     let report = runner::run(after.clone(), &Selection::default(), false);
     let remaining: Vec<String> = report
         .results
@@ -254,9 +256,4 @@ pub fn run(inputs: &Inputs, request: &FixRequest) -> FixRun {
         out.extend(remaining);
     }
     FixRun { stdout: after.redactor.scrub(&out), error: None, code: report.exit_code(request.strict) }
-}
-
-/// A fresh session on the same inputs (the files may have changed since the last one).
-fn session_clone(inputs: &Inputs) -> Session {
-    Session::new(Context::gather(inputs.clone()))
 }
