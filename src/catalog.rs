@@ -23,6 +23,7 @@ pub struct Catalog {
     runtime_catalog: Vec<Ranged<ModelList>>,
     provider_overridable: Vec<Ranged<Overridable>>,
     auth_modes: Vec<Ranged<AuthModes>>,
+    openai_default_model: Vec<Ranged<OpenaiDefault>>,
     /// Which Mantle regions serve which model, with its verification date.
     pub model_regions: ModelRegions,
 }
@@ -67,6 +68,11 @@ struct RegionList {
 struct ModelList {
     models: Vec<String>,
     default_model: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct OpenaiDefault {
+    model: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -284,6 +290,12 @@ impl Rules {
     pub fn default_model(&self) -> Option<&'static str> {
         let list = pick(&self.catalog.model_catalog, &self.version)?;
         list.models.first().or(list.default_model.as_ref()).map(String::as_str)
+    }
+
+    /// The model Codex sends when `model` is unset on a provider it does not run as Bedrock: the default
+    /// of its OpenAI catalog.
+    pub fn openai_default_model(&self) -> Option<&'static str> {
+        pick(&self.catalog.openai_default_model, &self.version).map(|d| d.model.as_str())
     }
 
     /// The `amazon-bedrock-runtime` catalog (empty where the provider does not exist).

@@ -13,6 +13,30 @@ pub const MANTLE_PROVIDER: &str = "amazon-bedrock";
 /// The built-in Bedrock Runtime provider id (Codex ≥ 0.148).
 pub const RUNTIME_PROVIDER: &str = "amazon-bedrock-runtime";
 
+/// Codex's built-in OpenAI provider, used when `model_provider` is unset.
+pub const OPENAI_PROVIDER: &str = "openai";
+
+/// The built-in providers for local models (`--oss`), with their default base URLs.
+pub const OSS_PROVIDERS: &[(&str, &str)] =
+    &[("ollama", "http://localhost:11434/v1"), ("lmstudio", "http://localhost:1234/v1")];
+
+/// The provider `name` that makes Codex run a provider as Amazon Bedrock, whatever its id (S
+/// `ModelProviderInfo::is_amazon_bedrock` compares the name; E tests/fidelity: custom-named-bedrock).
+pub const AMAZON_BEDROCK_NAME: &str = "Amazon Bedrock";
+
+/// How Codex runs the selected provider.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// As Amazon Bedrock: the built-in providers, or a custom provider named `Amazon Bedrock`.
+    Bedrock(BedrockKind),
+    /// The built-in `openai` provider (also when `model_provider` is unset).
+    OpenAi,
+    /// A built-in local-model provider (`ollama`, `lmstudio`).
+    Oss,
+    /// A `[model_providers.<id>]` table of the user's: `base_url`, `env_key`, and so on.
+    Custom,
+}
+
 /// Every field of Codex's `ModelProviderInfo` (S `model-provider-info/src/lib.rs`). Other keys in a
 /// provider table are unknown keys, ignored by Codex.
 pub const PROVIDER_FIELDS: &[&str] = &[
@@ -79,8 +103,10 @@ impl BedrockKind {
 pub enum AuthMethod {
     /// AWS Signature Version 4.
     Sigv4,
-    /// `Authorization: Bearer` with a Bedrock API key.
+    /// `Authorization: Bearer` (a Bedrock API key, or another provider's token).
     Bearer,
+    /// No `Authorization` header at all.
+    None,
 }
 
 impl AuthMethod {
@@ -89,6 +115,7 @@ impl AuthMethod {
         match self {
             AuthMethod::Sigv4 => "sigv4",
             AuthMethod::Bearer => "bearer",
+            AuthMethod::None => "none",
         }
     }
 }
@@ -116,6 +143,14 @@ pub enum AuthSource {
     DotenvAccessKeys,
     /// The rest of the AWS SDK default chain (profile, SSO, web identity, containers, IMDS).
     SdkChain,
+    /// A custom provider's `env_key` variable.
+    ProviderEnvKey,
+    /// A custom provider's inline `experimental_bearer_token`.
+    ProviderToken,
+    /// The OpenAI login in auth.json (an API key or a ChatGPT sign-in).
+    OpenaiLogin,
+    /// Nothing: Codex sends no `Authorization` header.
+    Nothing,
 }
 
 impl AuthSource {
@@ -131,6 +166,10 @@ impl AuthSource {
         AuthSource::EnvAccessKeys,
         AuthSource::DotenvAccessKeys,
         AuthSource::SdkChain,
+        AuthSource::ProviderEnvKey,
+        AuthSource::ProviderToken,
+        AuthSource::OpenaiLogin,
+        AuthSource::Nothing,
     ];
 
     /// The JSON spelling.
@@ -146,6 +185,10 @@ impl AuthSource {
             AuthSource::EnvAccessKeys => "env-access-keys",
             AuthSource::DotenvAccessKeys => "dotenv-access-keys",
             AuthSource::SdkChain => "sdk-chain",
+            AuthSource::ProviderEnvKey => "provider-env-key",
+            AuthSource::ProviderToken => "provider-token",
+            AuthSource::OpenaiLogin => "openai-login",
+            AuthSource::Nothing => "none",
         }
     }
 
@@ -160,7 +203,11 @@ impl AuthSource {
             AuthSource::ProviderCommand
             | AuthSource::ManagedApiKey
             | AuthSource::EnvBearer
-            | AuthSource::DotenvBearer => AuthMethod::Bearer,
+            | AuthSource::DotenvBearer
+            | AuthSource::ProviderEnvKey
+            | AuthSource::ProviderToken
+            | AuthSource::OpenaiLogin => AuthMethod::Bearer,
+            AuthSource::Nothing => AuthMethod::None,
             _ => AuthMethod::Sigv4,
         }
     }

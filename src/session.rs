@@ -22,6 +22,10 @@ pub struct Session {
     pub prediction: Prediction,
     /// Every secret value seen, for scrubbing output.
     pub redactor: Redactor,
+    /// `AWS_ENDPOINT_URL*` variables in effect: they move the doctor's own AWS calls (and the probe,
+    /// for `AWS_ENDPOINT_URL_BEDROCK_MANTLE`), never Codex's model request, so the report always shows
+    /// them.
+    pub endpoint_overrides: Vec<(String, String)>,
 }
 
 impl Session {
@@ -30,7 +34,13 @@ impl Session {
         let mode = ctx.options.mode;
         let prediction = prediction::derive(&ctx, mode);
         let redactor = Redactor::from_context(&ctx);
-        Session { ctx, mode, prediction, redactor }
+        let endpoint_overrides = ctx
+            .env
+            .with_prefix(crate::env_vars::AWS_ENDPOINT_URL)
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        Session { ctx, mode, prediction, redactor, endpoint_overrides }
     }
 
     /// The gathered facts.

@@ -38,12 +38,63 @@ pub fn describe(source: AuthSource, ctx: &Session) -> String {
         AuthSource::EnvAccessKeys => "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from the shell".into(),
         AuthSource::DotenvAccessKeys => "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from .env".into(),
         AuthSource::SdkChain => format!("the AWS SDK default chain (profile `{}`)", ctx.aws_profile.name),
+        AuthSource::ProviderEnvKey => match ctx.prediction.auth.as_ref().and_then(|a| a.env_var.as_deref()) {
+            Some(var) => format!("the provider's env_key `{var}`"),
+            None => "the provider's env_key".into(),
+        },
+        AuthSource::ProviderToken => "the provider's inline experimental_bearer_token".into(),
+        AuthSource::OpenaiLogin => "the OpenAI login in auth.json".into(),
+        AuthSource::Nothing => "no credentials (no Authorization header)".into(),
     }
 }
 
+/// A provider Codex does not run as Bedrock: judged by where the request goes (reference §10). Bedrock
+/// takes a Bedrock API key as a bearer token; anything else it answers with 401/403.
+fn not_run_as_bedrock(ctx: &Session) -> Outcome {
+    let p = &ctx.prediction;
+    let table = p.table();
+    let mut out = match (&p.auth, p.destination.as_ref()) {
+        (Some(auth), Some(dest)) if dest.is_bedrock() => {
+            let mut out = Outcome::pass(format!("bearer token with {}", describe(auth.source, ctx)));
+            out.set("method", auth.method.as_str());
+            out.set("source", auth.source.as_str());
+            match auth.source {
+                AuthSource::Nothing => out.push(
+                    Finding::fail(format!(
+                        "provider `{table}` sends no Authorization header: Bedrock answers every request with 401/403"
+                    ))
+                    .fix(format!(
+                        "Set `env_key = \"AWS_BEARER_TOKEN_BEDROCK\"` in [model_providers.{table}] and export a Bedrock API key, or use the built-in amazon-bedrock provider (SigV4 and SSO)"
+                    )),
+                ),
+                AuthSource::OpenaiLogin => out.push(
+                    Finding::fail(format!(
+                        "provider `{table}` sends your OpenAI login to Amazon Bedrock, which does not accept it"
+                    ))
+                    .fix("Remove requires_openai_auth and set env_key to a variable that holds a Bedrock API key"),
+                ),
+                _ => {}
+            }
+            out
+        }
+        (Some(auth), _) => {
+            let mut out = Outcome::info(format!("{} (not Amazon Bedrock)", describe(auth.source, ctx)));
+            out.set("method", auth.method.as_str());
+            out.set("source", auth.source.as_str());
+            out
+        }
+        (None, _) => Outcome::pass(""),
+    };
+    report_fatal(ctx, CheckId::AuthSource, &mut out, &format!("Export the variable, or change env_key in [model_providers.{table}]"));
+    if out.findings.is_empty() && p.auth.is_none() {
+        return Outcome::skip("Codex stops before it picks credentials (see codex_error)");
+    }
+    out
+}
+
 fn run(ctx: &Session) -> Outcome {
-    if let Err(skip) = bedrock(ctx) {
-        return skip.into();
+    if bedrock(ctx).is_err() {
+        return not_run_as_bedrock(ctx);
     }
     let rules = &ctx.rules;
     let Some(auth) = &ctx.prediction.auth else {
@@ -52,6 +103,7 @@ fn run(ctx: &Session) -> Outcome {
     let method = match auth.method {
         AuthMethod::Sigv4 => "SigV4",
         AuthMethod::Bearer => "bearer token",
+        AuthMethod::None => "no Authorization header",
     };
     let mut out = Outcome::pass(format!("{method} with {}", describe(auth.source, ctx)));
     out.set("method", auth.method.as_str());

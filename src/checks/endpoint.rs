@@ -1,12 +1,16 @@
-//! `endpoint`: the exact URL Codex will call (path by version, `base_url` override from 0.145), the
-//! signing region against the URL's region, and credentials aimed at a host that is not AWS
-//! (reference §4.3).
+//! `endpoint`: the exact URL Codex will call (path by version, `base_url` override from 0.145), where it
+//! goes (Bedrock Mantle, the Runtime, OpenAI, a gateway), the signing region against the URL's region,
+//! and AWS credentials aimed at a host that is not an AWS service endpoint — decided on the URL as the
+//! HTTP client parses it (reference §4.3, §10; [`crate::net`]).
 
-use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock};
+use super::{Check, CheckMeta, Fixable, Kind, Runner};
+use crate::bearer;
 use crate::codex::{AuthMethod, BedrockKind};
 use crate::context::Mode;
+use crate::env_vars::AWS_BEARER_TOKEN_BEDROCK;
 use crate::meta::CheckId;
-use crate::net::{host_region, is_aws_host, split_url};
+use crate::net::{Destination, Target};
+use crate::prediction::provider_path;
 use crate::report::{Finding, Outcome};
 use crate::session::Session;
 
@@ -25,65 +29,142 @@ pub const CHECK: Check = Check {
     fixes: None,
 };
 
-/// Custom providers whose `env_key` hands them the Bedrock API key, and a host that is not AWS: every
-/// user of such a config sends their key there.
-fn bearer_key_leaks(ctx: &Session) -> Vec<Finding> {
+/// What AWS credential a request carries, if any: the built-in providers sign (SigV4) or send a
+/// Bedrock API key; a custom provider sends one when its `env_key` is `AWS_BEARER_TOKEN_BEDROCK` or its
+/// inline token is a Bedrock API key.
+fn aws_credential(ctx: &Session, id: &str) -> Option<&'static str> {
+    let p = &ctx.prediction;
+    if p.bedrock.is_some() && p.table() == id {
+        return match p.auth.as_ref().map(|a| a.method) {
+            Some(AuthMethod::Bearer) => Some("your Bedrock API key"),
+            Some(AuthMethod::Sigv4) => Some("your AWS SigV4 signature (and session token)"),
+            _ => None,
+        };
+    }
+    let get = |key: &str| ctx.config.get_str(&provider_path(id, &[key])).ok().flatten().map(|(v, _)| v);
+    if get("env_key") == Some(AWS_BEARER_TOKEN_BEDROCK) {
+        return Some("your Bedrock API key (AWS_BEARER_TOKEN_BEDROCK)");
+    }
+    let token = get("experimental_bearer_token")?;
+    (bearer::inspect(token.trim()) != bearer::KeyInfo::Unknown).then_some("a Bedrock API key")
+}
+
+/// Every provider table (selected or not) that would send an AWS credential to a host that is not an
+/// AWS service endpoint: each user of such a config leaks it as soon as the provider is selected.
+fn credential_leaks(ctx: &Session) -> Vec<Finding> {
     let mut out = Vec::new();
     for (id, _) in ctx.config.keys(&["model_providers"]) {
-        if id.starts_with("amazon-bedrock") {
+        if id == ctx.prediction.table() && ctx.prediction.endpoint.is_some() {
+            continue; // judged on the predicted URL below
+        }
+        let Some(what) = aws_credential(ctx, &id) else { continue };
+        let Some((base, found)) = ctx.config.get_str(&provider_path(&id, &["base_url"])).ok().flatten() else {
+            if ctx.prediction.bedrock.is_none() || id != ctx.prediction.table() {
+                // No base_url: the OpenAI API.
+                out.push(
+                    Finding::fail(format!("provider `{id}` sends {what} to api.openai.com (it has no base_url)"))
+                        .fix("Point base_url at https://bedrock-mantle.REGION.api.aws/openai/v1, or use the built-in amazon-bedrock provider")
+                        .at(ctx.config.table_location(&provider_path(&id, &[]))),
+                );
+            }
             continue;
-        }
-        let key = ctx.config.get_str(&["model_providers", &id, "env_key"]).ok().flatten();
-        let Some((env_key, found)) = key else { continue };
-        if env_key != crate::env_vars::AWS_BEARER_TOKEN_BEDROCK {
-            continue;
-        }
-        let base = ctx.config.get_str(&["model_providers", &id, "base_url"]).ok().flatten().map(|(b, _)| b.to_owned());
-        let host = base.as_deref().and_then(split_url).map(|(_, h, _)| h.to_owned()).unwrap_or_default();
-        if !is_aws_host(&host) {
-            out.push(
-                Finding::fail(format!(
-                    "provider `{id}` sends AWS_BEARER_TOKEN_BEDROCK to `{}`, which is not an AWS endpoint",
-                    if host.is_empty() { "an unset base_url" } else { &host }
-                ))
-                .fix("Use the built-in amazon-bedrock provider, or point this provider at an AWS endpoint")
-                .at(ctx.config.location(&found)),
-            );
-        }
+        };
+        let host = match Target::parse(base) {
+            Ok(t) if t.may_receive_credentials() => continue,
+            Ok(t) => t.authority(),
+            Err(e) => format!("{base}` ({e})`"),
+        };
+        out.push(
+            Finding::fail(format!(
+                "provider `{id}` sends {what} to `{host}`, which is not an AWS service endpoint reached over https"
+            ))
+            .fix("Use the built-in amazon-bedrock provider, or point this provider at an AWS endpoint")
+            .at(ctx.config.location(&found)),
+        );
     }
     out
 }
 
 fn run(ctx: &Session) -> Outcome {
-    let leaks = bearer_key_leaks(ctx);
-    let kind = match bedrock(ctx) {
-        Ok(kind) => kind,
-        Err(skip) if leaks.is_empty() => return skip.into(),
-        Err(_) => {
-            let mut out = Outcome::pass("");
-            out.findings = leaks;
-            return out;
-        }
-    };
     let p = &ctx.prediction;
+    let leaks = credential_leaks(ctx);
     let Some(url) = &p.endpoint else {
-        if !leaks.is_empty() {
-            let mut out = Outcome::pass("");
-            out.findings = leaks;
-            return out;
-        }
-        if ctx.mode == Mode::Template && p.fatal.is_empty() {
-            return Outcome::info("the URL depends on each user's region (not pinned)");
-        }
-        return Outcome::skip("Codex stops before sending a request (see codex_error)");
+        let mut out = if ctx.mode == Mode::Template && p.fatal.is_empty() && p.bedrock.is_some() {
+            Outcome::info("the URL depends on each user's region (not pinned)")
+        } else if leaks.is_empty() {
+            return Outcome::skip("Codex stops before sending a request (see codex_error)");
+        } else {
+            Outcome::pass("")
+        };
+        out.findings.extend(leaks);
+        return out;
     };
+    let location = ctx.config.get(&provider_path(p.table(), &["base_url"])).and_then(|f| ctx.config.location(&f));
+    let target = match Target::parse(url) {
+        Ok(t) => t,
+        Err(e) => {
+            return Outcome::pass("").with(
+                Finding::fail(format!("base_url makes Codex call `{url}`, which is {e}"))
+                    .fix("Use https://bedrock-mantle.REGION.api.aws/openai/v1")
+                    .at(location),
+            );
+        }
+    };
+    let destination = p.destination.clone().unwrap_or_else(|| Destination::of(&target));
     let mut out = Outcome::pass(format!("POST {url}"));
     out.findings.extend(leaks);
     out.set("url", url.clone());
+    out.set("host", target.authority());
+    out.set("destination", destination.label());
     if let Some(signing) = &p.signing {
         out.set("signing", serde_json::json!({"service": signing.service, "region": signing.region}));
     }
-    let Some(base) = &p.base_url else {
+    if let Some(base) = &p.base_url {
+        out.set("base_url", base.clone());
+    }
+    // The text of a URL can name one host and connect to another (`http://127.0.0.1?@bedrock-mantle…`):
+    // the report names the host the HTTP client (reqwest, like Codex) connects to.
+    let naive = url.split_once("://").map_or("", |(_, rest)| rest.split('/').next().unwrap_or(""));
+    let shown_host = if naive.eq_ignore_ascii_case(&target.authority()) {
+        String::new()
+    } else {
+        format!(" (the URL reads `{naive}`, but the connection goes to `{}`)", target.authority())
+    };
+    if let Some(what) = aws_credential(ctx, p.table())
+        && !target.may_receive_credentials()
+    {
+        out.push(
+            Finding::fail(format!(
+                "Codex sends {what} to `{}`, which is not an AWS service endpoint reached over https{shown_host}",
+                target.authority()
+            ))
+            .fix("Remove base_url (Codex then derives the AWS endpoint from the region), or point it at https://bedrock-mantle.REGION.api.aws/openai/v1")
+            .at(location.clone()),
+        );
+    } else if !shown_host.is_empty() {
+        out.push(Finding::warn(format!("base_url is misleading{shown_host}")).at(location.clone()));
+    }
+    match &destination {
+        Destination::Other { authority } if p.bedrock.is_none() => {
+            out.push(Finding::info(format!(
+                "requests go to `{authority}`, a gateway or another service: the doctor checks the URL and the credential Codex sends there, not what the gateway forwards to Bedrock"
+            )));
+            if target.url.scheme() == "http"
+                && !matches!(target.host.as_str(), "127.0.0.1" | "::1" | "localhost")
+                && p.auth.as_ref().is_some_and(|a| a.method != AuthMethod::None)
+            {
+                out.push(
+                    Finding::warn(format!("`{authority}` is reached over http://: the token travels unencrypted"))
+                        .fix("Use https")
+                        .at(location.clone()),
+                );
+            }
+        }
+        Destination::OpenAi => out.push(Finding::info("requests go to OpenAI, not Amazon Bedrock")),
+        _ => {}
+    }
+    let Some(kind) = p.bedrock else { return out };
+    if p.base_url.is_none() {
         if kind == BedrockKind::Mantle && !url.contains("/openai/v1/") {
             out.push(Finding::info(format!(
                 "Codex {} uses the old /v1/responses path (/openai/v1 from 0.128.0)",
@@ -91,55 +172,23 @@ fn run(ctx: &Session) -> Outcome {
             )));
         }
         return out;
-    };
-    let location = ctx
-        .config
-        .get(&crate::prediction::provider_path(kind.id(), &["base_url"]))
-        .and_then(|f| ctx.config.location(&f));
-    out.set("base_url", base.clone());
-    let Some((scheme, host, path)) = split_url(base) else {
-        return out.with(
-            Finding::fail(format!("base_url `{base}` is not a URL"))
-                .fix("Use https://bedrock-mantle.REGION.api.aws/openai/v1")
-                .at(location),
-        );
-    };
-    let what = match p.auth.as_ref().map(|a| a.method) {
-        Some(AuthMethod::Bearer) => "your Bedrock API key",
-        _ => "your AWS SigV4 signature (and session token)",
-    };
-    if !is_aws_host(host) {
-        // In a user's own config a gateway can be deliberate; a shared template ships every user's
-        // credentials there, so `lint` fails it.
-        let severity = if ctx.mode == Mode::Template { Finding::fail } else { Finding::warn };
-        out.push(
-            severity(format!("base_url sends {what} to `{host}`, which is not an AWS endpoint"))
-                .fix("Remove base_url unless this host is a gateway you trust with AWS credentials")
-                .at(location.clone()),
-        );
     }
-    if scheme != "https" {
-        out.push(
-            Finding::warn(format!("base_url uses {scheme}://: credentials travel unencrypted"))
-                .fix("Use https")
-                .at(location.clone()),
-        );
-    }
-    if let (Some(url_region), Some(signing)) = (host_region(host), &p.signing)
+    if let (Some(url_region), Some(signing)) = (target.region(), &p.signing)
         && url_region != signing.region
     {
         out.push(
-                Finding::fail(format!(
-                    "base_url points at {url_region} but Codex signs for {}: the signature's scope will not match and AWS answers 403",
-                    signing.region
-                ))
-                .fix(format!("Set aws.region = \"{url_region}\", or point base_url at {}", signing.region))
-                .at(location.clone()),
-            );
+            Finding::fail(format!(
+                "base_url points at {url_region} but Codex signs for {}: the signature's scope will not match and AWS answers 403",
+                signing.region
+            ))
+            .fix(format!("Set aws.region = \"{url_region}\", or point base_url at {}", signing.region))
+            .at(location.clone()),
+        );
     }
-    if host.starts_with("bedrock-mantle.") && path.trim_end_matches('/') != "/openai/v1" {
+    let path = target.url.path();
+    if matches!(destination, Destination::Mantle { .. }) && path.trim_end_matches('/') != "/openai/v1/responses" {
         out.push(
-            Finding::warn(format!("base_url path `{path}` is not /openai/v1: Codex appends only /responses"))
+            Finding::warn(format!("base_url path makes Codex call `{path}`; Mantle serves /openai/v1/responses"))
                 .fix("End base_url with /openai/v1")
                 .at(location),
         );

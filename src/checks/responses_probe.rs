@@ -81,7 +81,7 @@ async fn check(ctx: &Session, live: &Live) -> Outcome {
         (None, None) => return Outcome::skip("no bearer token and no signing scope predicted"),
     };
     let mut out = Outcome::pass(format!("POST {}", target.url));
-    out.set("url", target.url.clone());
+    out.set("url", target.url.to_string());
     if target.overridden {
         out.push(Finding::info(format!("{MANTLE_ENDPOINT_OVERRIDE} redirects the probe to {}", target.url)));
     }

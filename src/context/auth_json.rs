@@ -26,12 +26,15 @@ pub struct AuthJson {
     pub auth_mode: Option<String>,
     /// Why the file could not be understood (not JSON, a Bedrock mode with missing fields).
     pub problem: Option<String>,
+    /// An OpenAI login: `Some(true)` for a ChatGPT sign-in (`tokens`), `Some(false)` for an API key
+    /// (`OPENAI_API_KEY`), what the built-in `openai` provider and `requires_openai_auth` use.
+    pub openai_login: Option<bool>,
 }
 
 impl AuthJson {
     /// Parses the file.
     pub fn parse(source: SourceFile) -> AuthJson {
-        let mut out = AuthJson { source, managed: None, auth_mode: None, problem: None };
+        let mut out = AuthJson { source, managed: None, auth_mode: None, problem: None, openai_login: None };
         let Some(text) = out.source.text() else {
             if out.source.exists() {
                 out.problem = out.source.problem();
@@ -47,6 +50,15 @@ impl AuthJson {
         };
         out.auth_mode = json.get("auth_mode").and_then(Value::as_str).map(str::to_owned);
         let field = |obj: &Value, k: &str| obj.get(k).and_then(Value::as_str).map(str::to_owned);
+        let present = |key: &str| json.get(key).is_some_and(|v| !v.is_null());
+        out.openai_login = match out.auth_mode.as_deref() {
+            Some("chatgpt") => Some(true),
+            Some("apikey") => Some(false),
+            Some(mode) if mode.starts_with("bedrock") => None,
+            _ if present("tokens") => Some(true),
+            _ if present("OPENAI_API_KEY") => Some(false),
+            _ => None,
+        };
         match out.auth_mode.as_deref() {
             Some("bedrockApiKey") => {
                 let record = json.get("bedrock_api_key").cloned().unwrap_or(Value::Null);

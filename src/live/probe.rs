@@ -14,7 +14,7 @@ use aws_sigv4::sign::v4;
 
 use crate::catalog::Rules;
 use crate::codex::BedrockKind;
-use crate::net::{is_aws_host, split_url};
+use crate::net::{self, UrlError};
 use crate::prediction::codex_header_names;
 
 /// The variable that redirects the probe (for tests and gateways); always shown in the report.
@@ -23,9 +23,9 @@ pub const MANTLE_ENDPOINT_OVERRIDE: &str = crate::env_vars::AWS_ENDPOINT_URL_BED
 /// Where the probe goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Target {
-    /// The URL the request is sent to.
-    pub url: String,
-    /// The host part, for messages.
+    /// The URL the request is sent to, parsed once: the same value is signed and sent.
+    pub url: url::Url,
+    /// `host[:port]` as the HTTP client connects to it, for messages.
     pub host: String,
     /// Whether an override redirected it.
     pub overridden: bool,
@@ -40,10 +40,12 @@ pub enum Refusal {
         from: Option<&'static str>,
         /// The text.
         url: String,
+        /// Why.
+        why: UrlError,
     },
-    /// The host is not an AWS endpoint: no credentials go there.
+    /// The host is not an AWS service endpoint reached over https: no credentials go there.
     NotAws {
-        /// The host.
+        /// The host as the HTTP client parses it.
         host: String,
     },
 }
@@ -51,11 +53,11 @@ pub enum Refusal {
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Refusal::NotAUrl { from: Some(var), url } => write!(f, "{var}=`{url}` is not a URL"),
-            Refusal::NotAUrl { from: None, url } => write!(f, "`{url}` is not a URL"),
+            Refusal::NotAUrl { from: Some(var), url, why } => write!(f, "{var}=`{url}` is {why}"),
+            Refusal::NotAUrl { from: None, url, why } => write!(f, "`{url}` is {why}"),
             Refusal::NotAws { host } => write!(
                 f,
-                "`{host}` is not an AWS endpoint: the doctor does not send credentials there (set {MANTLE_ENDPOINT_OVERRIDE} to probe it on purpose)"
+                "`{host}` is not an AWS service endpoint reached over https: the doctor does not send credentials there (set {MANTLE_ENDPOINT_OVERRIDE} to probe it on purpose)"
             ),
         }
     }
@@ -84,26 +86,31 @@ impl std::fmt::Display for SendError {
 impl std::error::Error for SendError {}
 
 /// The probe's URL: Codex's predicted URL, or the same path under `AWS_ENDPOINT_URL_BEDROCK_MANTLE`.
-/// `Err` when the URL would carry credentials to a host that is not AWS without an explicit override.
+/// `Err` when the URL would carry credentials anywhere but an AWS service endpoint over https, unless
+/// an explicit override (always shown in the report) says so. The decision is made on the URL as the
+/// HTTP client parses it, and that parsed URL is what is signed and sent.
 pub fn target(predicted: &str, override_url: Option<&str>) -> Result<Target, Refusal> {
-    let (_, predicted_host, predicted_path) =
-        split_url(predicted).ok_or_else(|| Refusal::NotAUrl { from: None, url: predicted.to_owned() })?;
-    if let Some(base) = override_url {
-        let (scheme, _, path) = split_url(base)
-            .ok_or_else(|| Refusal::NotAUrl { from: Some(MANTLE_ENDPOINT_OVERRIDE), url: base.to_owned() })?;
-        let authority = base[scheme.len() + 3..].split('/').next().unwrap_or("");
-        let path = if path.trim_end_matches('/').is_empty() {
-            predicted_path.to_owned()
+    let parsed = net::Target::parse(predicted)
+        .map_err(|why| Refusal::NotAUrl { from: None, url: predicted.to_owned(), why })?;
+    if let Some(text) = override_url {
+        let base = net::Target::parse(text)
+            .map_err(|why| Refusal::NotAUrl { from: Some(MANTLE_ENDPOINT_OVERRIDE), url: text.to_owned(), why })?;
+        let mut url = base.url.clone();
+        let path = url.path().trim_end_matches('/').to_owned();
+        if path.is_empty() {
+            url.set_path(parsed.url.path());
         } else {
-            format!("{}/responses", path.trim_end_matches('/'))
-        };
-        let host = authority.to_owned();
-        return Ok(Target { url: format!("{scheme}://{authority}{path}"), host, overridden: true });
+            url.set_path(&format!("{path}/responses"));
+        }
+        url.set_query(None);
+        url.set_fragment(None);
+        return Ok(Target { url, host: base.authority(), overridden: true });
     }
-    if !is_aws_host(predicted_host) {
-        return Err(Refusal::NotAws { host: predicted_host.to_owned() });
+    if !parsed.may_receive_credentials() {
+        return Err(Refusal::NotAws { host: parsed.authority() });
     }
-    Ok(Target { url: predicted.to_owned(), host: predicted_host.to_owned(), overridden: false })
+    let host = parsed.authority();
+    Ok(Target { url: parsed.url, host, overridden: false })
 }
 
 /// A request id-like value that changes per run.
@@ -174,7 +181,7 @@ pub struct Answer {
 /// Sends the probe. `Err` carries the transport error's full chain.
 pub async fn send(
     client: &reqwest::Client,
-    url: &str,
+    url: &url::Url,
     kind: BedrockKind,
     rules: &Rules,
     auth: Auth<'_>,
@@ -182,7 +189,7 @@ pub async fn send(
 ) -> Result<Answer, SendError> {
     let body = body(model);
     let headers = codex_headers(kind, rules);
-    let mut request = client.post(url).body(body.clone());
+    let mut request = client.post(url.clone()).body(body.clone());
     for (name, value) in &headers {
         request = request.header(*name, value.as_str());
     }
@@ -202,7 +209,7 @@ pub async fn send(
                 .into();
             let signable = SignableRequest::new(
                 "POST",
-                url,
+                url.as_str(),
                 headers.iter().map(|(k, v)| (*k, v.as_str())),
                 SignableBody::Bytes(&body),
             )
@@ -254,13 +261,22 @@ mod tests {
     #[test]
     fn targets_never_carry_credentials_off_aws_without_an_override() {
         let aws = "https://bedrock-mantle.us-east-1.api.aws/openai/v1/responses";
-        assert_eq!(target(aws, None).unwrap().url, aws);
-        assert!(target("https://gateway.example.com/v1/responses", None).is_err());
+        assert_eq!(target(aws, None).unwrap().url.as_str(), aws);
+        for hostile in [
+            "https://gateway.example.com/v1/responses",
+            "http://127.0.0.1:8765?@bedrock-mantle.us-east-1.api.aws/openai/v1/responses",
+            "http://127.0.0.1:8765#@bedrock-mantle.us-east-1.api.aws/openai/v1/responses",
+            "https://bedrock-runtime.x@127.0.0.1#.amazonaws.com/openai/v1/responses",
+            "https://ec2-3-80-1-1.compute-1.amazonaws.com/openai/v1/responses",
+            "http://bedrock-mantle.us-east-1.api.aws/openai/v1/responses",
+        ] {
+            assert!(matches!(target(hostile, None), Err(Refusal::NotAws { .. })), "{hostile}");
+        }
         let redirected = target(aws, Some("http://127.0.0.1:8080")).unwrap();
-        assert_eq!(redirected.url, "http://127.0.0.1:8080/openai/v1/responses");
+        assert_eq!(redirected.url.as_str(), "http://127.0.0.1:8080/openai/v1/responses");
         assert!(redirected.overridden);
         assert_eq!(
-            target(aws, Some("http://127.0.0.1:8080/gw/openai/v1/")).unwrap().url,
+            target(aws, Some("http://127.0.0.1:8080/gw/openai/v1/")).unwrap().url.as_str(),
             "http://127.0.0.1:8080/gw/openai/v1/responses"
         );
     }

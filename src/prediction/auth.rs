@@ -3,7 +3,7 @@
 
 use super::{AuthPrediction, Fatal, provider_path, provider_str};
 use crate::catalog::{Feature, Rules};
-use crate::codex::{AuthMethod, AuthSource, BedrockKind, Origin, PROFILE_CREDENTIAL_KEYS, ProfileSource};
+use crate::codex::{AuthMethod, AuthSource, Origin, PROFILE_CREDENTIAL_KEYS, ProfileSource};
 use crate::codex_errors as err;
 use crate::context::{Context, ManagedAuth};
 use crate::env_vars::*;
@@ -42,17 +42,17 @@ pub fn precedence(rules: &Rules) -> Vec<AuthSource> {
 }
 
 /// The source, if its credentials are present (the env pair becomes its `.env` twin when `.env` set it).
-pub(crate) fn present(ctx: &Context, kind: BedrockKind, source: AuthSource) -> Option<AuthSource> {
+pub(crate) fn present(ctx: &Context, table: &str, source: AuthSource) -> Option<AuthSource> {
     let env = &ctx.env;
     let dotenv_or = |key: &str, from_env: AuthSource, from_dotenv: AuthSource| match env.get(key).map(|v| v.origin) {
         Some(Origin::Dotenv) => from_dotenv,
         _ => from_env,
     };
     match source {
-        AuthSource::ProviderCommand => ctx.config.get(&provider_path(kind.id(), &["auth"])).map(|_| source),
-        AuthSource::ConfigProfile => provider_str(ctx, kind.id(), &["aws", "profile"]).map(|_| source),
+        AuthSource::ProviderCommand => ctx.config.get(&provider_path(table, &["auth"])).map(|_| source),
+        AuthSource::ConfigProfile => provider_str(ctx, table, &["aws", "profile"]).map(|_| source),
         AuthSource::CredentialExport => {
-            ctx.config.get(&provider_path(kind.id(), &["aws", "credential_export"])).map(|_| source)
+            ctx.config.get(&provider_path(table, &["aws", "credential_export"])).map(|_| source)
         }
         AuthSource::ManagedApiKey => {
             matches!(ctx.auth_json.managed, Some(ManagedAuth::ApiKey { .. })).then_some(source)
@@ -72,6 +72,8 @@ pub(crate) fn present(ctx: &Context, kind: BedrockKind, source: AuthSource) -> O
             both.then_some(if from_dotenv { AuthSource::DotenvAccessKeys } else { AuthSource::EnvAccessKeys })
         }
         AuthSource::SdkChain => Some(source),
+        // Sources of providers Codex does not run as Bedrock (see `prediction::other`).
+        AuthSource::ProviderEnvKey | AuthSource::ProviderToken | AuthSource::OpenaiLogin | AuthSource::Nothing => None,
     }
 }
 
@@ -82,9 +84,9 @@ pub(crate) fn last4(s: &str) -> String {
 }
 
 /// The winning source, what it shadows, and what is known offline of its key.
-pub(crate) fn resolve_auth(ctx: &Context, kind: BedrockKind) -> AuthPrediction {
+pub(crate) fn resolve_auth(ctx: &Context, table: &str) -> AuthPrediction {
     let order = precedence(&ctx.rules);
-    let found: Vec<AuthSource> = order.iter().filter_map(|s| present(ctx, kind, *s)).collect();
+    let found: Vec<AuthSource> = order.iter().filter_map(|s| present(ctx, table, *s)).collect();
     let source = found.first().copied().unwrap_or(AuthSource::SdkChain);
     let shadowed = found.iter().skip(1).copied().filter(|s| *s != AuthSource::SdkChain).collect();
     let profile = match source {
@@ -103,7 +105,15 @@ pub(crate) fn resolve_auth(ctx: &Context, kind: BedrockKind) -> AuthPrediction {
         }
         _ => None,
     };
-    AuthPrediction { method: source.method(), source, profile, access_key_id_last4, shadowed, precedence: order }
+    AuthPrediction {
+        method: source.method(),
+        source,
+        profile,
+        access_key_id_last4,
+        shadowed,
+        precedence: order,
+        env_var: None,
+    }
 }
 
 /// Credential failures that are certain offline (reference §5.3).

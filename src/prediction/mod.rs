@@ -8,7 +8,12 @@
 //! - [`provider`]: which provider `model_provider` selects;
 //! - [`auth`]: at the first request, which credentials win and what they shadow;
 //! - [`region`]: which region, from where;
-//! - [`endpoint`]: the URL and the SigV4 scope.
+//! - [`endpoint`]: the URL and the SigV4 scope;
+//! - [`other`]: providers Codex does not run as Bedrock (the `openai` default, local models, the user's
+//!   own `[model_providers.<id>]` tables): URL, bearer source, model.
+//!
+//! Whatever the provider, the request's destination is decided last, on the URL as the HTTP client
+//! parses it ([`crate::net::Destination`]): the verdict is by where credentials go, not by provider id.
 //!
 //! The first fatal step is `codex_error` (reference §2, §4, §5). Each rule is tested on both sides of
 //! its version boundary by the recorded observations of real Codex releases (`tests/replay.rs`).
@@ -16,15 +21,19 @@
 pub mod auth;
 pub mod endpoint;
 pub mod load;
+pub mod other;
 pub mod provider;
 pub mod region;
 
 use crate::catalog::{Feature, Rules};
-use crate::codex::{AuthMethod, AuthSource, BedrockKind, MANTLE_PROVIDER, RUNTIME_PROVIDER, RegionSource};
+use crate::codex::{
+    AuthMethod, AuthSource, BedrockKind, MANTLE_PROVIDER, OPENAI_PROVIDER, RUNTIME_PROVIDER, RegionSource, Route,
+};
 use crate::codex_errors as err;
 use crate::context::codex_config::Found;
 use crate::context::{Context, Location, Mode};
 use crate::meta::CheckId;
+use crate::net::{Destination, Target};
 
 pub use auth::{imds_disabled, sdk_chain_has_source};
 pub use endpoint::{codex_header_names, signed_header_names};
@@ -62,6 +71,8 @@ pub struct AuthPrediction {
     pub shadowed: Vec<AuthSource>,
     /// The order this version tries sources in (for the report).
     pub precedence: Vec<AuthSource>,
+    /// The variable the bearer value is read from, when it is a custom provider's `env_key`.
+    pub env_var: Option<String>,
 }
 
 /// The predicted region.
@@ -87,8 +98,12 @@ pub struct Signing {
 pub struct Prediction {
     /// The effective `model_provider` (None: unset, Codex uses `openai`).
     pub provider: Option<String>,
-    /// The Bedrock provider, when one is in use and exists in this version.
+    /// How Codex runs the provider (None: the provider does not exist, Codex stops).
+    pub route: Option<Route>,
+    /// The Bedrock provider, when Codex runs the provider as Amazon Bedrock in this version.
     pub bedrock: Option<BedrockKind>,
+    /// Where the Responses request goes, decided on the URL as the HTTP client parses it.
+    pub destination: Option<Destination>,
     /// The model Codex will request.
     pub model: Option<String>,
     /// Whether `model` is the version's default (unset in config).
@@ -110,6 +125,16 @@ pub struct Prediction {
 }
 
 impl Prediction {
+    /// The provider id whose `[model_providers.<id>]` table Codex reads (`openai` when unset).
+    pub fn table(&self) -> &str {
+        self.provider.as_deref().unwrap_or(OPENAI_PROVIDER)
+    }
+
+    /// Whether the request goes to Amazon Bedrock (by its host), whatever the provider.
+    pub fn reaches_bedrock(&self) -> bool {
+        self.destination.as_ref().is_some_and(Destination::is_bedrock)
+    }
+
     /// The first error Codex would print.
     pub fn codex_error(&self) -> Option<&Fatal> {
         self.fatal.first()
@@ -131,9 +156,19 @@ pub fn derive(ctx: &Context, mode: Mode) -> Prediction {
     if p.fatal.is_empty() {
         p.fatal.extend(load::auth_json_error(ctx));
     }
-    let Some(kind) = p.bedrock else { return p };
-    let rules = &ctx.rules;
+    match p.route {
+        Some(Route::Bedrock(kind)) => bedrock(ctx, mode, kind, &mut p),
+        Some(route) => other::predict(ctx, route, &mut p),
+        None => {}
+    }
+    p.destination = p.endpoint.as_deref().and_then(|url| Target::parse(url).ok()).map(|t| Destination::of(&t));
+    p
+}
 
+/// A provider Codex runs as Amazon Bedrock.
+fn bedrock(ctx: &Context, mode: Mode, kind: BedrockKind, p: &mut Prediction) {
+    let rules = &ctx.rules;
+    let table = p.table().to_owned();
     let model = ctx.config.get_str(&["model"]).ok().flatten().map(|(m, _)| m.to_owned());
     p.model_is_default = model.is_none();
     p.model = model.or_else(|| match kind {
@@ -149,14 +184,14 @@ pub fn derive(ctx: &Context, mode: Mode) -> Prediction {
             let web_search = ctx.config.get_str(&["web_search"]).ok().flatten().map(|(v, _)| v);
             p.web_search_tool = Some(endpoint::web_search_tool(kind, rules, web_search));
         }
-        return p;
+        return;
     }
 
     if rules.provider_base_url() {
-        p.base_url = provider_str(ctx, kind.id(), &["base_url"]).map(str::to_owned);
+        p.base_url = provider_str(ctx, &table, &["base_url"]).map(str::to_owned);
     }
-    let auth = auth::resolve_auth(ctx, kind);
-    let region = region::resolve_region(ctx, kind, &auth, p.base_url.is_some());
+    let auth = auth::resolve_auth(ctx, &table);
+    let region = region::resolve_region(ctx, &table, &auth, p.base_url.is_some());
     match region {
         Ok(region) => p.region = region,
         // A template that leaves the region to each user's environment is not broken by itself.
@@ -171,7 +206,7 @@ pub fn derive(ctx: &Context, mode: Mode) -> Prediction {
             p.fatal.push(Fatal {
                 check: CheckId::Region,
                 text: err::unsupported_region(region.value.trim(), rules),
-                location: region::region_location(ctx, kind, &region.source),
+                location: region::region_location(ctx, &table, &region.source),
             });
         }
     }
@@ -190,7 +225,6 @@ pub fn derive(ctx: &Context, mode: Mode) -> Prediction {
         }
     }
     p.auth = Some(auth);
-    p
 }
 
 /// `[model_providers.<id>]` key path helper.

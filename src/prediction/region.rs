@@ -3,7 +3,7 @@
 
 use super::{AuthPrediction, Fatal, RegionPrediction, provider_path, provider_str};
 use crate::catalog::Feature;
-use crate::codex::{AuthSource, BedrockKind, RegionSource};
+use crate::codex::{AuthSource, RegionSource};
 use crate::codex_errors as err;
 use crate::context::{Context, Location, ManagedAuth};
 use crate::env_vars::*;
@@ -12,13 +12,13 @@ use crate::meta::CheckId;
 /// The region and its source, or Codex's error when there is none.
 pub(crate) fn resolve_region(
     ctx: &Context,
-    kind: BedrockKind,
+    table: &str,
     auth: &AuthPrediction,
     has_base_url: bool,
 ) -> Result<Option<RegionPrediction>, Fatal> {
     let rules = &ctx.rules;
     let env = &ctx.env;
-    let config_region = provider_str(ctx, kind.id(), &["aws", "region"]).map(str::trim).filter(|r| !r.is_empty());
+    let config_region = provider_str(ctx, table, &["aws", "region"]).map(str::trim).filter(|r| !r.is_empty());
     let region = |value: &str, source: RegionSource| Ok(Some(RegionPrediction { value: value.to_owned(), source }));
 
     if auth.source == AuthSource::ManagedApiKey
@@ -61,10 +61,10 @@ pub(crate) fn resolve_region(
 }
 
 /// Where `aws.region` is written, when the region comes from it.
-pub(crate) fn region_location(ctx: &Context, kind: BedrockKind, source: &RegionSource) -> Option<Location> {
+pub(crate) fn region_location(ctx: &Context, table: &str, source: &RegionSource) -> Option<Location> {
     if !source.is_config() {
         return None;
     }
-    let found = ctx.config.get(&provider_path(kind.id(), &["aws", "region"]))?;
+    let found = ctx.config.get(&provider_path(table, &["aws", "region"]))?;
     ctx.config.location(&found)
 }
