@@ -42,14 +42,16 @@ impl std::error::Error for IamRefusal {}
 /// The policy, or why none can be given.
 pub fn policy(ctx: &Session) -> Result<Value, IamRefusal> {
     let p = &ctx.prediction;
-    match p.bedrock {
-        Some(BedrockKind::Mantle) => {}
-        Some(BedrockKind::Runtime) => {
+    // A custom provider that reaches Mantle is judged by its destination: the region is the host's.
+    let region = match (p.bedrock, &p.destination) {
+        (Some(BedrockKind::Mantle), _) => p.region.as_ref().map(|r| r.value.trim().to_owned()),
+        (Some(BedrockKind::Runtime), _) | (None, Some(crate::net::Destination::Runtime { .. })) => {
             return Err(IamRefusal::RuntimeNotCovered);
         }
-        None => return Err(IamRefusal::NotBedrock),
-    }
-    let region = p.region.as_ref().map(|r| r.value.trim().to_owned()).ok_or(IamRefusal::NoRegion)?;
+        (None, Some(crate::net::Destination::Mantle { region })) => Some(region.clone()),
+        (None, _) => return Err(IamRefusal::NotBedrock),
+    };
+    let region = region.ok_or(IamRefusal::NoRegion)?;
     let in_region = json!({"StringEquals": {"aws:RequestedRegion": region}});
     let mut statements = vec![json!({
         "Sid": "CodexBedrockMantleInference",

@@ -267,6 +267,17 @@ impl Destination {
     }
 }
 
+impl std::fmt::Display for Destination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Destination::Mantle { region } => write!(f, "Amazon Bedrock Mantle ({region})"),
+            Destination::Runtime { region } => write!(f, "Amazon Bedrock Runtime, OpenAI-compatible ({region})"),
+            Destination::OpenAi => f.write_str("OpenAI (this setup does not use Bedrock)"),
+            Destination::Other { authority } => write!(f, "{authority} (not Amazon Bedrock: a gateway or another service)"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

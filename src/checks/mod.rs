@@ -114,6 +114,9 @@ pub fn bedrock(ctx: &Session) -> Result<BedrockKind, NotBedrock> {
     match (ctx.prediction.bedrock, ctx.prediction.provider.as_deref()) {
         (Some(kind), _) => Ok(kind),
         (None, None) => Err(NotBedrock("no Bedrock provider selected (model_provider is unset)".into())),
+        (None, Some(p)) if ctx.prediction.reaches_bedrock() => Err(NotBedrock(format!(
+            "`{p}` is a custom provider: Codex applies no Bedrock region or AWS credential rules to it (see model-provider)"
+        ))),
         (None, Some(p)) => Err(NotBedrock(format!("model_provider `{p}` is not a Bedrock provider"))),
     }
 }

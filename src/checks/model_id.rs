@@ -9,6 +9,7 @@ use crate::codex::BedrockKind;
 use crate::codex_errors;
 use crate::fix::{Edit, Fix, FixOptions, locate_key};
 use crate::meta::CheckId;
+use crate::net::Destination;
 use crate::report::{Finding, Outcome};
 use crate::session::Session;
 
@@ -60,7 +61,7 @@ pub fn mantle_form(id: &str) -> String {
 fn run(ctx: &Session) -> Outcome {
     let kind = match bedrock(ctx) {
         Ok(kind) => kind,
-        Err(skip) => return skip.into(),
+        Err(skip) => return by_destination(ctx).unwrap_or_else(|| skip.into()),
     };
     let rules = &ctx.rules;
     let Some(model) = ctx.prediction.model.clone() else {
@@ -169,6 +170,72 @@ fn run(ctx: &Session) -> Outcome {
         ),
     }
     out
+}
+
+/// A provider Codex does not run as Bedrock, judged by where its request goes (reference §10): Mantle's
+/// Responses API serves `openai.` ids (Claude only on its Anthropic Messages API), the Runtime's
+/// OpenAI-compatible endpoint its inference-profile ids; a gateway's ids are its own.
+fn by_destination(ctx: &Session) -> Option<Outcome> {
+    let p = &ctx.prediction;
+    let model = p.model.clone()?;
+    let location = ctx.config.get(&["model"]).and_then(|f| ctx.config.location(&f));
+    let set_model = |m: &str| format!("Set `model = \"{m}\"`");
+    let unset = if p.model_is_default {
+        format!("model is not set: Codex sends its OpenAI default `{model}`, which")
+    } else {
+        format!("`{model}`")
+    };
+    let mut out = Outcome::pass(format!("`{model}`"));
+    out.set("model", model.clone());
+    match p.destination.as_ref()? {
+        Destination::Mantle { .. } => {
+            let catalog = ctx.rules.model_catalog();
+            if model.starts_with("anthropic.") {
+                out.push(
+                    Finding::fail(format!(
+                        "{unset} is a Claude model: Mantle serves Claude on its Anthropic Messages API, not on the OpenAI Responses API Codex calls"
+                    ))
+                    .fix(format!("Use an OpenAI model on Mantle, e.g. `{}`", catalog.first().map_or("openai.gpt-oss-120b", String::as_str)))
+                    .at(location),
+                );
+                return Some(out);
+            }
+            let mantle = mantle_form(&model);
+            if mantle != model {
+                let why = if model.starts_with("gpt-") {
+                    "a bare OpenAI id; Mantle ids start with `openai.`"
+                } else {
+                    "a Bedrock Runtime id; Mantle takes the plain Mantle id"
+                };
+                out.push(
+                    Finding::fail(format!("{unset} is {why}: Mantle answers 404 model not found"))
+                        .fix(set_model(&mantle))
+                        .at(location),
+                );
+            }
+            Some(out)
+        }
+        Destination::Runtime { .. } => {
+            let catalog = ctx.rules.runtime_catalog();
+            if catalog.is_empty() || catalog.contains(&model) || model.starts_with("anthropic.") {
+                return Some(out);
+            }
+            let profile = catalog.iter().find(|m| m.ends_with(&format!(".{}", mantle_form(&model)))).cloned();
+            if let Some(profile) = profile.filter(|_| !RUNTIME_PREFIXES.iter().any(|p| model.starts_with(p))) {
+                out.push(
+                    Finding::fail(format!(
+                        "{unset} is not an id the Runtime serves for this model: it takes the inference-profile id"
+                    ))
+                    .fix(set_model(&profile))
+                    .at(location),
+                );
+            }
+            Some(out)
+        }
+        Destination::Other { .. } | Destination::OpenAi => {
+            Some(Outcome::info(format!("`{model}`: the id is the destination's own, not checked against Bedrock")))
+        }
+    }
 }
 
 /// The id the user meant, when it is certain: a Runtime-style, bare or misspelt id whose Mantle form is

@@ -3,7 +3,8 @@
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner, closest, report_fatal};
 use crate::catalog::Feature;
-use crate::codex::{MANTLE_PROVIDER, RUNTIME_PROVIDER};
+use crate::codex::{AMAZON_BEDROCK_NAME, BedrockKind, MANTLE_PROVIDER, RUNTIME_PROVIDER, Route};
+use crate::net::Destination;
 use crate::fix::{Edit, Fix, FixOptions, locate_key};
 use crate::meta::CheckId;
 use crate::report::{Finding, Outcome};
@@ -25,16 +26,20 @@ pub const CHECK: Check = Check {
 };
 
 fn run(ctx: &Session) -> Outcome {
+    let p = &ctx.prediction;
     let found = ctx.config.get(&["model_provider"]);
     let location = found.as_ref().and_then(|f| ctx.config.location(f));
     let set_it = "Set `model_provider = \"amazon-bedrock\"` at the top of config.toml";
-    let Some(provider) = ctx.prediction.provider.as_deref() else {
+    let Some(provider) = p.provider.as_deref() else {
         return Outcome::pass("").with(
-            Finding::fail("model_provider is not set: Codex sends every request to OpenAI, not Bedrock").fix(set_it),
+            Finding::fail("model_provider is not set: Codex sends every request to OpenAI (api.openai.com), not Bedrock: this setup does not use Bedrock").fix(set_it),
         );
     };
     let mut out = Outcome::pass(provider.to_owned());
     out.set("provider", provider);
+    if let Some(dest) = &p.destination {
+        out.set("destination", dest.label());
+    }
     let mut candidates = vec![MANTLE_PROVIDER];
     if ctx.rules.has(Feature::RuntimeProvider) {
         candidates.push(RUNTIME_PROVIDER);
@@ -46,15 +51,40 @@ fn run(ctx: &Session) -> Outcome {
         None => set_it.to_owned(),
     };
     report_fatal(ctx, CheckId::ModelProvider, &mut out, &remedy);
-    if ctx.prediction.bedrock.is_none() && out.findings.is_empty() {
-        let what = if provider == RUNTIME_PROVIDER {
-            format!("`{provider}` is built in only from Codex 0.148.0 (this is {})", ctx.rules.version)
-        } else {
-            format!(
-                "`{provider}` is not a built-in Bedrock provider: requests do not go to Amazon Bedrock with AWS auth"
-            )
-        };
-        out.push(Finding::fail(what).fix(remedy).at(location));
+    if !out.findings.is_empty() {
+        return out;
+    }
+    match (p.route, &p.destination) {
+        (Some(Route::Bedrock(_)), _) if p.bedrock.map(BedrockKind::id) != Some(provider) => {
+            out.summary = format!("{provider} (run as Amazon Bedrock)");
+            out.push(Finding::info(format!(
+                "Codex runs `{provider}` as Amazon Bedrock because its name is exactly \"{AMAZON_BEDROCK_NAME}\": it needs a Bedrock region and Bedrock credentials, whatever its env_key"
+            )));
+        }
+        (Some(Route::Bedrock(_)), _) => {}
+        (_, Some(Destination::Mantle { region })) | (_, Some(Destination::Runtime { region })) => {
+            let service = if matches!(p.destination, Some(Destination::Mantle { .. })) { "Mantle" } else { "the Runtime" };
+            out.summary = format!("{provider} (custom) → Bedrock {service} in {region}");
+            out.push(Finding::info(format!(
+                "custom provider `{provider}` reaches Amazon Bedrock {service}, with a bearer token at most; the built-in `{}` provider would add SigV4 and SSO profiles, region checks and Codex's Bedrock model catalog (`bedrock-doctor fix --unsafe` migrates, comments kept)",
+                if service == "Mantle" { MANTLE_PROVIDER } else { RUNTIME_PROVIDER }
+            )));
+        }
+        (_, Some(Destination::Other { authority })) => {
+            out.summary = format!("{provider} → {authority} (gateway)");
+            out.push(Finding::info(format!(
+                "`{provider}` sends requests to `{authority}`: if it is a gateway to Bedrock, what it forwards cannot be checked from here"
+            )));
+        }
+        (_, Some(Destination::OpenAi)) => out.push(
+            Finding::fail(format!("`{provider}` sends requests to OpenAI: this setup does not use Bedrock")).fix(remedy).at(location),
+        ),
+        (_, None) if provider == RUNTIME_PROVIDER && !ctx.rules.has(Feature::RuntimeProvider) => out.push(
+            Finding::fail(format!("`{provider}` is built in only from Codex 0.148.0 (this is {})", ctx.rules.version))
+                .fix(remedy)
+                .at(location),
+        ),
+        (_, None) => {}
     }
     out
 }
@@ -64,6 +94,9 @@ fn run(ctx: &Session) -> Outcome {
 fn fixes(ctx: &Session, _options: &FixOptions) -> Vec<Fix> {
     if ctx.prediction.bedrock.is_some() {
         return Vec::new();
+    }
+    if let Some(fix) = migrate_custom(ctx) {
+        return vec![fix];
     }
     let Some((file, path)) = locate_key(ctx, &["model_provider"]) else { return Vec::new() };
     let set = |id: &str| Edit::Set { path: path.clone(), value: id.into() };
@@ -86,4 +119,45 @@ fn fixes(ctx: &Session, _options: &FixOptions) -> Vec<Fix> {
     let custom = ctx.config.get(&["model_providers", provider]).is_some();
     let fix = if custom { Fix::unsafe_edit } else { Fix::safe };
     vec![fix(CheckId::ModelProvider, title(target), file.clone(), set(target))]
+}
+
+/// A custom provider that reaches Bedrock with a bearer token becomes the built-in provider for the
+/// same service and region (unsafe: the credential it uses changes). The custom table stays where it is,
+/// with its comments: Codex tolerates an unused provider table, and deleting it would drop the user's
+/// notes. The model keeps its id; `model-id` says if the built-in catalog wants another form.
+fn migrate_custom(ctx: &Session) -> Option<Fix> {
+    let p = &ctx.prediction;
+    if p.route != Some(Route::Custom) {
+        return None;
+    }
+    let (builtin, region) = match p.destination.as_ref()? {
+        Destination::Mantle { region } => (MANTLE_PROVIDER, region),
+        Destination::Runtime { region } if ctx.rules.has(Feature::RuntimeProvider) => (RUNTIME_PROVIDER, region),
+        _ => return None,
+    };
+    if builtin == MANTLE_PROVIDER && !ctx.rules.mantle_regions().iter().any(|r| r == region) {
+        return None;
+    }
+    let (file, path) = locate_key(ctx, &["model_provider"])?;
+    let region_path: Vec<String> =
+        ["model_providers", builtin, "aws", "region"].iter().map(|s| (*s).to_owned()).collect();
+    let env_var = p.auth.as_ref().and_then(|a| a.env_var.as_deref());
+    let credential = match env_var {
+        Some(crate::env_vars::AWS_BEARER_TOKEN_BEDROCK) => {
+            "AWS_BEARER_TOKEN_BEDROCK keeps working (the built-in provider reads it); unset it to use an SSO profile with SigV4".to_owned()
+        }
+        Some(var) => format!(
+            "the built-in provider does not read `{var}`: export the key as AWS_BEARER_TOKEN_BEDROCK, or set aws.profile for SigV4"
+        ),
+        None => "the built-in provider reads AWS_BEARER_TOKEN_BEDROCK or signs with your AWS credentials (SigV4)".to_owned(),
+    };
+    let mut fix = Fix::unsafe_edit(
+        CheckId::ModelProvider,
+        format!("Switch to the built-in `{builtin}` provider (region {region})"),
+        file.clone(),
+        Edit::Set { path, value: builtin.into() },
+    )
+    .note(format!("the custom table `{}` is kept, unused; {credential}", p.table()));
+    fix.changes.push(crate::fix::Change::Edit { file, edit: Edit::Set { path: region_path, value: region.as_str().into() } });
+    Some(fix)
 }

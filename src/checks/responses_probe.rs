@@ -9,7 +9,9 @@ use crate::codex::AuthSource;
 use crate::context::ManagedAuth;
 use crate::env_vars::{ALL_PROXY_VARS, AWS_BEARER_TOKEN_BEDROCK, HTTP_PROXY_VARS, HTTPS_PROXY_VARS};
 use crate::live::classify::{Verdict, clock_skew, responses_answer, transport_error};
+use crate::codex::BedrockKind;
 use crate::live::probe::{self, Auth, MANTLE_ENDPOINT_OVERRIDE};
+use crate::net::Destination;
 use crate::live::{Live, Resolved, unix_now};
 use crate::meta::CheckId;
 use crate::report::{Finding, Outcome, Status};
@@ -43,7 +45,16 @@ async fn check(ctx: &Session, live: &Live) -> Outcome {
     let Some(endpoint) = &p.endpoint else {
         return Outcome::skip("Codex stops before sending a request (see codex_error)");
     };
-    let (Some(kind), Some(auth), Some(model)) = (p.bedrock, &p.auth, &p.model) else {
+    // A custom provider pointed at Bedrock is probed as Codex would call it: its URL, its bearer token.
+    let kind = p.bedrock.or(match p.destination {
+        Some(Destination::Mantle { .. }) => Some(BedrockKind::Mantle),
+        Some(Destination::Runtime { .. }) => Some(BedrockKind::Runtime),
+        _ => None,
+    });
+    let Some(kind) = kind else {
+        return Outcome::skip("the request does not go to Amazon Bedrock: the doctor sends no credentials there");
+    };
+    let (Some(auth), Some(model)) = (&p.auth, &p.model) else {
         return Outcome::skip("no credentials or model predicted");
     };
     let target = match probe::target(endpoint, ctx.env.trimmed(MANTLE_ENDPOINT_OVERRIDE)) {
@@ -64,6 +75,16 @@ async fn check(ctx: &Session, live: &Live) -> Outcome {
         },
         AuthSource::ProviderCommand => {
             return Outcome::skip("the token comes from the provider `auth` command, which the doctor does not run");
+        }
+        AuthSource::ProviderEnvKey => auth.env_var.as_deref().and_then(|v| ctx.env.trimmed(v)).map(str::to_owned),
+        AuthSource::ProviderToken => ctx
+            .config
+            .get_str(&crate::prediction::provider_path(p.table(), &["experimental_bearer_token"]))
+            .ok()
+            .flatten()
+            .map(|(t, _)| t.trim().to_owned()),
+        AuthSource::Nothing | AuthSource::OpenaiLogin => {
+            return Outcome::skip("Codex sends no Bedrock credential here (see auth-source)");
         }
         _ => None,
     };

@@ -104,6 +104,8 @@ pub struct Prediction {
     pub bedrock: Option<BedrockKind>,
     /// Where the Responses request goes, decided on the URL as the HTTP client parses it.
     pub destination: Option<Destination>,
+    /// `host[:port]` the HTTP client connects to for that request.
+    pub destination_host: Option<String>,
     /// The model Codex will request.
     pub model: Option<String>,
     /// Whether `model` is the version's default (unset in config).
@@ -161,7 +163,10 @@ pub fn derive(ctx: &Context, mode: Mode) -> Prediction {
         Some(route) => other::predict(ctx, route, &mut p),
         None => {}
     }
-    p.destination = p.endpoint.as_deref().and_then(|url| Target::parse(url).ok()).map(|t| Destination::of(&t));
+    if let Some(target) = p.endpoint.as_deref().and_then(|url| Target::parse(url).ok()) {
+        p.destination = Some(Destination::of(&target));
+        p.destination_host = Some(target.authority());
+    }
     p
 }
 

@@ -56,7 +56,13 @@ fn prediction(ctx: &Session, paint: &Paint, out: &mut String) {
     row("provider", p.provider.clone().unwrap_or_else(|| "openai (model_provider not set)".into()));
     row("model", p.model.clone().map_or("-".into(), |m| if p.model_is_default { format!("{m} (default)") } else { m }));
     if let Some(a) = &p.auth {
-        let mut text = format!("{} via {}", a.method.as_str(), a.source.as_str());
+        let mut text = match a.method {
+            crate::codex::AuthMethod::None => "none (no Authorization header)".to_owned(),
+            method => format!("{} via {}", method.as_str(), a.source.as_str()),
+        };
+        if let Some(var) = &a.env_var {
+            let _ = write!(text, " ({var})");
+        }
         if let Some(profile) = &a.profile {
             let _ = write!(text, " (profile {profile})");
         }
@@ -74,6 +80,12 @@ fn prediction(ctx: &Session, paint: &Paint, out: &mut String) {
     }
     if let Some(url) = &p.endpoint {
         row("endpoint", format!("POST {url}"));
+    }
+    if let Some(dest) = &p.destination {
+        row("goes to", dest.to_string());
+    }
+    for (var, url) in &ctx.endpoint_overrides {
+        row("override", format!("{var}={url} (the doctor's own AWS calls; Codex ignores it)"));
     }
     if let Some(s) = &p.signing {
         row("signing", format!("SigV4 {} / {}", s.service, s.region));
