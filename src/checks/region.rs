@@ -68,10 +68,25 @@ fn run(ctx: &Session) -> Outcome {
         ),
     };
     report_fatal(ctx, CheckId::Region, &mut out, &remedy);
+    // Codex pastes the region into the host name (the Runtime provider validates nothing, reference
+    // §10): a value that is not a region name can move the request to another host.
+    if let Some(r) = &ctx.prediction.region
+        && !crate::net::is_region_name(r.value.trim())
+        && out.findings.is_empty()
+    {
+        let host = ctx.prediction.destination_host.as_deref().unwrap_or("no valid host");
+        out.push(
+            Finding::fail(format!(
+                "`{}` (from {}) is not an AWS region name: Codex pastes it into the URL, which then goes to `{host}`",
+                r.value, r.source
+            ))
+            .fix(remedy.clone()),
+        );
+    }
 
     // Sources that are set but lose, which users often believe are in effect.
     if let Some(r) = &ctx.prediction.region {
-        let config_region = ctx.config.get_str(&provider_path(kind.id(), &["aws", "region"])).ok().flatten();
+        let config_region = ctx.config.get_str(&provider_path(ctx.prediction.table(), &["aws", "region"])).ok().flatten();
         for var in [AWS_REGION, AWS_DEFAULT_REGION] {
             if let Some(v) = ctx.env.trimmed(var)
                 && !matches!(&r.source, RegionSource::Env(e) if e.var == var)

@@ -92,7 +92,9 @@ impl Live {
     pub async fn new(ctx: &Session) -> Live {
         let p = &ctx.prediction;
         let timeout = ctx.options.timeout;
-        let region = p.region.as_ref().map(|r| r.value.trim().to_owned()).filter(|r| !r.is_empty());
+        // A value that is not a region name never reaches an SDK client: it would become part of a host.
+        let region =
+            p.region.as_ref().map(|r| r.value.trim().to_owned()).filter(|r| crate::net::is_region_name(r));
         let overrides = ENDPOINT_OVERRIDES
             .iter()
             .filter_map(|k| ctx.env.trimmed(k).map(|v| ((*k).to_owned(), v.to_owned())))

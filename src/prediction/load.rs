@@ -75,6 +75,40 @@ pub(crate) fn load_errors(ctx: &Context, fatal: &mut Vec<Fatal>) {
             return;
         }
     }
+    if let Some(f) = custom_table_error(ctx, providers) {
+        fatal.push(f);
+    }
+}
+
+/// The user's own provider tables, checked whether selected or not: a `name` is required (E 0.135–0.171:
+/// "provider name must not be empty", reported like the other `model_providers` validations), and
+/// `wire_api` has the same two messages as on the built-in tables.
+fn custom_table_error(ctx: &Context, builtin: &[&str]) -> Option<Fatal> {
+    for (id, table) in ctx.config.keys(&["model_providers"]) {
+        if builtin.contains(&id.as_str()) || !table.item.is_table_like() {
+            continue;
+        }
+        if let Some(found) = ctx.config.get(&provider_path(&id, &["wire_api"])) {
+            let text = match found.as_str() {
+                Some("responses") => None,
+                Some("chat") => Some(err::wire_api_chat(&id)),
+                Some(other) => Some(err::wire_api_unknown(other, &id)),
+                None => None,
+            };
+            if let Some(text) = text {
+                return Some(Fatal { check: CheckId::WireApi, text, location: location_of(ctx, &found) });
+            }
+        }
+        let named = provider_str(ctx, &id, &["name"]).is_some_and(|n| !n.is_empty());
+        if !named {
+            return Some(Fatal {
+                check: CheckId::ModelProvider,
+                text: err::provider_validation(&id, "provider name must not be empty"),
+                location: ctx.config.table_location(&provider_path(&id, &[])),
+            });
+        }
+    }
+    None
 }
 
 /// auth.json in a managed Bedrock mode that this version's `AuthMode` enum does not have yet: Codex
