@@ -411,7 +411,7 @@ fn credentials_are_not_sent_to_a_non_aws_base_url() {
     let report = live_json(&env, "0.169.0", &["--select", "responses-probe"]);
     let probe = check(&report, "responses-probe");
     assert_eq!(probe["status"], "skip");
-    assert!(probe["summary"].as_str().unwrap().contains("not an AWS endpoint"), "{probe}");
+    assert!(probe["summary"].as_str().unwrap().contains("not an AWS service endpoint"), "{probe}");
     let log = standin.requests();
     assert!(log.iter().all(|r| r["path"] != "/openai/v1/responses"), "credentials went to the base_url: {log:?}");
     // The control: the same config with the explicit override does reach the stand-in at that path,
