@@ -95,6 +95,16 @@ fn run(ctx: &Session) -> Outcome {
     if catalog.contains(&model) {
         return out;
     }
+    if kind == BedrockKind::Mantle && model.starts_with("anthropic.") {
+        // Not a "Runtime id": Mantle serves Claude, but on its Anthropic Messages API (reference §10).
+        return out.with(
+            Finding::fail(format!(
+                "`{model}` is a Claude model: Mantle serves Claude on its Anthropic Messages API, not on the OpenAI Responses API Codex calls"
+            ))
+            .fix(format!("Use an OpenAI model, e.g. `{}`", catalog.first().map_or("openai.gpt-oss-120b", String::as_str)))
+            .at(location),
+        );
+    }
     let warning = codex_errors::model_fallback_warning(&model);
     out.set("codex_warning", warning);
 

@@ -45,8 +45,36 @@ fn aws_fields(ctx: &Session) -> Vec<&'static str> {
     fields
 }
 
+/// Top-level Codex settings that users write after a table header by mistake: TOML then files them
+/// under that table, where Codex ignores them (reference §2.5, e.g. `approval_policy` inside `.aws`).
+const TOP_LEVEL_SETTINGS: &[&str] = &[
+    "model",
+    "model_provider",
+    "approval_policy",
+    "sandbox_mode",
+    "model_reasoning_effort",
+    "model_reasoning_summary",
+    "model_verbosity",
+    "model_context_window",
+    "web_search",
+    "notify",
+    "instructions",
+    "profile",
+    "file_opener",
+    "hide_agent_reasoning",
+    "show_raw_agent_reasoning",
+    "disable_response_storage",
+    "project_doc_max_bytes",
+    "preferred_auth_method",
+    "forced_login_method",
+    "cli_auth_credentials_store",
+];
+
 fn hint(path: &str) -> &'static str {
-    if path.ends_with(".aws.wire_api") {
+    let last = path.rsplit('.').next().unwrap_or("");
+    if TOP_LEVEL_SETTINGS.contains(&last) {
+        "This is a top-level setting: written after a table header, TOML files it under that table, where Codex ignores it. Move it above the first [table] header"
+    } else if path.ends_with(".aws.wire_api") {
         "`wire_api` does nothing inside `.aws` (the help-center article puts it there); delete it — `responses` is already the default"
     } else if path.ends_with(".aws.additional_regions") || path.ends_with(".aws.regions") {
         "Codex has no user setting for extra regions; delete it and pick a region from the version's allowlist"
@@ -57,7 +85,13 @@ fn hint(path: &str) -> &'static str {
 
 fn run(ctx: &Session) -> Outcome {
     let mut unknown: Vec<(String, Found<'_>)> = Vec::new();
-    for id in crate::prediction::bedrock_ids(&ctx.rules) {
+    let mut ids: Vec<&str> = crate::prediction::bedrock_ids(&ctx.rules).to_vec();
+    // The selected provider's own table too (a custom provider, or one named "Amazon Bedrock").
+    let selected = ctx.prediction.table();
+    if ctx.config.get(&provider_path(selected, &[])).is_some() && !ids.contains(&selected) {
+        ids.push(selected);
+    }
+    for id in ids {
         for (key, found) in ctx.config.keys(&provider_path(id, &[])) {
             if !PROVIDER_FIELDS.contains(&key.as_str()) {
                 unknown.push((format!("model_providers.{id}.{key}"), found));
@@ -70,7 +104,7 @@ fn run(ctx: &Session) -> Outcome {
             }
         }
     }
-    let mut out = Outcome::pass("no ignored keys in the Bedrock provider tables");
+    let mut out = Outcome::pass("no ignored keys in the provider tables");
     for (path, found) in &unknown {
         let effect = if ctx.rules.has(Feature::UnknownKeyWarning) {
             "Codex ignores it and prints a warning"

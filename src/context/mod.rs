@@ -16,7 +16,7 @@ pub mod env;
 pub mod files;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use semver::Version;
@@ -143,6 +143,9 @@ pub struct Context {
     pub apps: Vec<AppInstall>,
     /// The AWS profile the SDK would select.
     pub aws_profile: AwsProfileSelection,
+    /// The file `model_catalog_json` names, resolved as Codex resolves it, and whether it exists (not
+    /// gathered for a template: its paths are each user's).
+    pub model_catalog_file: Option<(PathBuf, bool)>,
 }
 
 /// Which AWS profile the SDK selects, and why.
@@ -210,6 +213,18 @@ impl Context {
         );
 
         let aws_profile = select_aws_profile(&config, &env);
+        // A relative path is taken from the directory of the file that sets it (-c: the Codex home).
+        // A stat, not a read: existence is all Codex's start-up depends on (E: "No such file or
+        // directory (os error 2)" on 0.124-0.169).
+        let model_catalog_file = (!isolated)
+            .then(|| config.get_str(&["model_catalog_json"]).ok().flatten())
+            .flatten()
+            .map(|(value, found)| {
+                let dir = config.layer_path(found.layer).and_then(Path::parent).unwrap_or(&codex_home);
+                let path = dir.join(value);
+                let exists = std::fs::metadata(&path).is_ok();
+                (path, exists)
+            });
         let aws = if isolated {
             AwsFiles::empty()
         } else {
@@ -231,6 +246,7 @@ impl Context {
             aws,
             apps,
             aws_profile,
+            model_catalog_file,
         }
     }
 

@@ -77,6 +77,15 @@ pub(crate) fn load_errors(ctx: &Context, fatal: &mut Vec<Fatal>) {
     }
     if let Some(f) = custom_table_error(ctx, providers) {
         fatal.push(f);
+        return;
+    }
+    if let Some((_, false)) = &ctx.model_catalog_file {
+        let location = ctx.config.get(&["model_catalog_json"]).and_then(|f| location_of(ctx, &f));
+        fatal.push(Fatal {
+            check: CheckId::ConfigFile,
+            text: "Error: No such file or directory (os error 2)".to_owned(),
+            location,
+        });
     }
 }
 
@@ -85,7 +94,10 @@ pub(crate) fn load_errors(ctx: &Context, fatal: &mut Vec<Fatal>) {
 /// `wire_api` has the same two messages as on the built-in tables.
 fn custom_table_error(ctx: &Context, builtin: &[&str]) -> Option<Fatal> {
     for (id, table) in ctx.config.keys(&["model_providers"]) {
-        if builtin.contains(&id.as_str()) || !table.item.is_table_like() {
+        let builtin_id = builtin.contains(&id.as_str())
+            || id == crate::codex::OPENAI_PROVIDER
+            || crate::codex::OSS_PROVIDERS.iter().any(|(oss, _)| *oss == id);
+        if builtin_id || !table.item.is_table_like() {
             continue;
         }
         if let Some(found) = ctx.config.get(&provider_path(&id, &["wire_api"])) {

@@ -369,4 +369,69 @@ mod tests {
         assert!(after.codex_error().unwrap().text.contains("Amazon Bedrock does not support region"));
         assert!(!after.codex_error().unwrap().text.contains("Mantle"));
     }
+
+    const CUSTOM_MANTLE: &str = "model_provider = \"mantle\"\n[model_providers.mantle]\nname = \"Mantle\"\nbase_url = \"https://bedrock-mantle.us-east-1.api.aws/v1\"\nenv_key = \"AWS_BEARER_TOKEN_BEDROCK\"\n";
+    const KEY: &[(&str, &str)] = &[("AWS_BEARER_TOKEN_BEDROCK", "bedrock-api-key-abcdefghijklmnop")];
+
+    #[test]
+    fn a_custom_provider_on_mantle_sends_its_env_key_there() {
+        let p = predict("0.169.0", &format!("model = \"openai.gpt-5.5\"\n{CUSTOM_MANTLE}"), KEY, "", Mode::Machine);
+        assert_eq!(p.route, Some(Route::Custom));
+        assert_eq!(p.endpoint.as_deref(), Some("https://bedrock-mantle.us-east-1.api.aws/v1/responses"));
+        assert_eq!(p.destination, Some(Destination::Mantle { region: "us-east-1".into() }));
+        let auth = p.auth.unwrap();
+        assert_eq!((auth.source, auth.env_var.as_deref()), (AuthSource::ProviderEnvKey, Some("AWS_BEARER_TOKEN_BEDROCK")));
+    }
+
+    #[test]
+    fn an_unset_env_key_stops_codex() {
+        let p = predict("0.169.0", CUSTOM_MANTLE, &[], "", Mode::Machine);
+        assert_eq!(
+            p.codex_error().map(|f| f.text.as_str()),
+            Some("ERROR: Missing environment variable: `AWS_BEARER_TOKEN_BEDROCK`.")
+        );
+    }
+
+    #[test]
+    fn without_a_model_a_custom_provider_sends_the_openai_default_of_the_release() {
+        for (version, model) in [("0.155.0", "gpt-6-astra"), ("0.169.0", "gpt-6.1-sol"), ("0.171.0", "gpt-6.2-sol")] {
+            let p = predict(version, CUSTOM_MANTLE, KEY, "", Mode::Machine);
+            assert_eq!(p.model.as_deref(), Some(model), "{version}");
+        }
+        let openai = predict("0.169.0", "", &[], "", Mode::Machine);
+        assert_eq!(openai.route, Some(Route::OpenAi));
+        assert_eq!(openai.endpoint.as_deref(), Some("https://api.openai.com/v1/responses"));
+        assert_eq!(openai.destination, Some(Destination::OpenAi));
+        assert_eq!(openai.auth.map(|a| a.method), Some(AuthMethod::None));
+    }
+
+    #[test]
+    fn a_provider_named_amazon_bedrock_is_run_as_bedrock() {
+        let config = CUSTOM_MANTLE.replace("name = \"Mantle\"", "name = \"Amazon Bedrock\"");
+        let p = predict("0.169.0", &config, KEY, "", Mode::Machine);
+        assert_eq!(p.route, Some(Route::Bedrock(BedrockKind::Mantle)));
+        assert_eq!(p.codex_error().map(|f| f.check), Some(CheckId::Region), "a bearer key needs a region");
+        let near_miss = CUSTOM_MANTLE.replace("name = \"Mantle\"", "name = \"amazon bedrock\"");
+        assert_eq!(predict("0.169.0", &near_miss, KEY, "", Mode::Machine).route, Some(Route::Custom));
+    }
+
+    #[test]
+    fn a_provider_table_without_a_name_stops_codex() {
+        let config = CUSTOM_MANTLE.replace("name = \"Mantle\"\n", "");
+        let p = predict("0.169.0", &config, KEY, "", Mode::Machine);
+        assert_eq!(
+            p.codex_error().map(|f| f.text.as_str()),
+            Some("Error loading config.toml: model_providers.mantle: provider name must not be empty\nin `model_providers`")
+        );
+    }
+
+    #[test]
+    fn query_params_are_appended_and_a_missing_catalog_file_stops_codex() {
+        let config = format!("{CUSTOM_MANTLE}query_params = {{ a = \"b\" }}\n");
+        let p = predict("0.169.0", &config, KEY, "", Mode::Machine);
+        assert_eq!(p.endpoint.as_deref(), Some("https://bedrock-mantle.us-east-1.api.aws/v1/responses?a=b"));
+        let missing = format!("model_catalog_json = \"nope.json\"\n{CUSTOM_MANTLE}");
+        let p = predict("0.169.0", &missing, KEY, "", Mode::Machine);
+        assert_eq!(p.codex_error().map(|f| f.text.as_str()), Some("Error: No such file or directory (os error 2)"));
+    }
 }
