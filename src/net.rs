@@ -273,7 +273,9 @@ impl std::fmt::Display for Destination {
             Destination::Mantle { region } => write!(f, "Amazon Bedrock Mantle ({region})"),
             Destination::Runtime { region } => write!(f, "Amazon Bedrock Runtime, OpenAI-compatible ({region})"),
             Destination::OpenAi => f.write_str("OpenAI (this setup does not use Bedrock)"),
-            Destination::Other { authority } => write!(f, "{authority} (not Amazon Bedrock: a gateway or another service)"),
+            Destination::Other { authority } => {
+                write!(f, "{authority} (not Amazon Bedrock: a gateway or another service)")
+            }
         }
     }
 }

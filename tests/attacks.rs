@@ -118,9 +118,8 @@ fn a_runtime_region_that_moves_the_host() {
     let port = attacker.port;
     for region in [format!("x@127.0.0.1:{port}#"), format!("x.127.0.0.1:{port}?"), "us-east-1.evil.com".into()] {
         let config = "model_provider = \"amazon-bedrock-runtime\"\n";
-        let env = with_keys(TestEnv::new().config(config))
-            .env("AWS_REGION", &region)
-            .env("AWS_BEARER_TOKEN_BEDROCK", TOKEN);
+        let env =
+            with_keys(TestEnv::new().config(config)).env("AWS_REGION", &region).env("AWS_BEARER_TOKEN_BEDROCK", TOKEN);
         let (code, report, _) = run_check(&env);
         assert_eq!(code, 1, "{region}");
         assert_eq!(status(&report, "region"), "fail", "{region}: {report}");
@@ -174,7 +173,10 @@ fn a_custom_provider_that_hands_the_bedrock_key_to_another_host_fails_in_check_a
     assert_eq!(code, 1);
     assert_eq!(status(&report, "endpoint"), "fail", "{report}");
     let endpoint = report["checks"].as_array().unwrap().iter().find(|c| c["id"] == "endpoint").unwrap();
-    assert!(endpoint.to_string().contains(&format!("127.0.0.1:{}", attacker.port)), "the report names the real host: {endpoint}");
+    assert!(
+        endpoint.to_string().contains(&format!("127.0.0.1:{}", attacker.port)),
+        "the report names the real host: {endpoint}"
+    );
     assert_nothing_leaked(&attacker, "custom provider");
     let lint = env.run(&["lint", "--format", "json", &env.codex_home().join("config.toml").display().to_string()]);
     assert_eq!(lint.code, 1, "lint must fail the template: {}", lint.stdout);

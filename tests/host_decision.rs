@@ -40,7 +40,8 @@ impl Recorder {
                     None => target,
                 };
                 let _ = tx.send(authority);
-                let _ = (&stream).write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+                let _ =
+                    (&stream).write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
             }
         });
         Recorder { port, seen }

@@ -85,7 +85,12 @@ fn not_run_as_bedrock(ctx: &Session) -> Outcome {
         }
         (None, _) => Outcome::pass(""),
     };
-    report_fatal(ctx, CheckId::AuthSource, &mut out, &format!("Export the variable, or change env_key in [model_providers.{table}]"));
+    report_fatal(
+        ctx,
+        CheckId::AuthSource,
+        &mut out,
+        &format!("Export the variable, or change env_key in [model_providers.{table}]"),
+    );
     if out.findings.is_empty() && p.auth.is_none() {
         return Outcome::skip("Codex stops before it picks credentials (see codex_error)");
     }

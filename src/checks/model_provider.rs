@@ -4,9 +4,9 @@
 use super::{Check, CheckMeta, Fixable, Kind, Runner, closest, report_fatal};
 use crate::catalog::Feature;
 use crate::codex::{AMAZON_BEDROCK_NAME, BedrockKind, MANTLE_PROVIDER, RUNTIME_PROVIDER, Route};
-use crate::net::Destination;
 use crate::fix::{Edit, Fix, FixOptions, locate_key};
 use crate::meta::CheckId;
+use crate::net::Destination;
 use crate::report::{Finding, Outcome};
 use crate::session::Session;
 
@@ -63,7 +63,8 @@ fn run(ctx: &Session) -> Outcome {
         }
         (Some(Route::Bedrock(_)), _) => {}
         (_, Some(Destination::Mantle { region })) | (_, Some(Destination::Runtime { region })) => {
-            let service = if matches!(p.destination, Some(Destination::Mantle { .. })) { "Mantle" } else { "the Runtime" };
+            let service =
+                if matches!(p.destination, Some(Destination::Mantle { .. })) { "Mantle" } else { "the Runtime" };
             out.summary = format!("{provider} (custom) → Bedrock {service} in {region}");
             out.push(Finding::info(format!(
                 "custom provider `{provider}` reaches Amazon Bedrock {service}, with a bearer token at most; the built-in `{}` provider would add SigV4 and SSO profiles, region checks and Codex's Bedrock model catalog (`bedrock-doctor fix --unsafe` migrates, comments kept)",
@@ -77,7 +78,9 @@ fn run(ctx: &Session) -> Outcome {
             )));
         }
         (_, Some(Destination::OpenAi)) => out.push(
-            Finding::fail(format!("`{provider}` sends requests to OpenAI: this setup does not use Bedrock")).fix(remedy).at(location),
+            Finding::fail(format!("`{provider}` sends requests to OpenAI: this setup does not use Bedrock"))
+                .fix(remedy)
+                .at(location),
         ),
         (_, None) if provider == RUNTIME_PROVIDER && !ctx.rules.has(Feature::RuntimeProvider) => out.push(
             Finding::fail(format!("`{provider}` is built in only from Codex 0.148.0 (this is {})", ctx.rules.version))
@@ -158,6 +161,7 @@ fn migrate_custom(ctx: &Session) -> Option<Fix> {
         Edit::Set { path, value: builtin.into() },
     )
     .note(format!("the custom table `{}` is kept, unused; {credential}", p.table()));
-    fix.changes.push(crate::fix::Change::Edit { file, edit: Edit::Set { path: region_path, value: region.as_str().into() } });
+    fix.changes
+        .push(crate::fix::Change::Edit { file, edit: Edit::Set { path: region_path, value: region.as_str().into() } });
     Some(fix)
 }

@@ -86,7 +86,8 @@ fn run(ctx: &Session) -> Outcome {
 
     // Sources that are set but lose, which users often believe are in effect.
     if let Some(r) = &ctx.prediction.region {
-        let config_region = ctx.config.get_str(&provider_path(ctx.prediction.table(), &["aws", "region"])).ok().flatten();
+        let config_region =
+            ctx.config.get_str(&provider_path(ctx.prediction.table(), &["aws", "region"])).ok().flatten();
         for var in [AWS_REGION, AWS_DEFAULT_REGION] {
             if let Some(v) = ctx.env.trimmed(var)
                 && !matches!(&r.source, RegionSource::Env(e) if e.var == var)

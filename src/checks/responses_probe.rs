@@ -6,14 +6,14 @@ use std::sync::Arc;
 
 use super::{Check, CheckMeta, Fixable, Kind, LiveFuture, Runner};
 use crate::codex::AuthSource;
+use crate::codex::BedrockKind;
 use crate::context::ManagedAuth;
 use crate::env_vars::{ALL_PROXY_VARS, AWS_BEARER_TOKEN_BEDROCK, HTTP_PROXY_VARS, HTTPS_PROXY_VARS};
 use crate::live::classify::{Verdict, clock_skew, responses_answer, transport_error};
-use crate::codex::BedrockKind;
 use crate::live::probe::{self, Auth, MANTLE_ENDPOINT_OVERRIDE};
-use crate::net::Destination;
 use crate::live::{Live, Resolved, unix_now};
 use crate::meta::CheckId;
+use crate::net::Destination;
 use crate::report::{Finding, Outcome, Status};
 use crate::session::Session;
 

@@ -68,7 +68,10 @@ impl EffectiveEnv {
     /// The plain map, for code that wants one (the AWS profile loader).
     /// The variables whose name starts with `prefix`, with their values, in name order.
     pub fn with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-        self.vars.range(prefix.to_owned()..).take_while(move |(k, _)| k.starts_with(prefix)).map(|(k, v)| (k.as_str(), v.value.as_str()))
+        self.vars
+            .range(prefix.to_owned()..)
+            .take_while(move |(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.as_str(), v.value.as_str()))
     }
 
     pub fn to_map(&self) -> BTreeMap<String, String> {

@@ -93,8 +93,7 @@ impl Live {
         let p = &ctx.prediction;
         let timeout = ctx.options.timeout;
         // A value that is not a region name never reaches an SDK client: it would become part of a host.
-        let region =
-            p.region.as_ref().map(|r| r.value.trim().to_owned()).filter(|r| crate::net::is_region_name(r));
+        let region = p.region.as_ref().map(|r| r.value.trim().to_owned()).filter(|r| crate::net::is_region_name(r));
         let overrides = ENDPOINT_OVERRIDES
             .iter()
             .filter_map(|k| ctx.env.trimmed(k).map(|v| ((*k).to_owned(), v.to_owned())))

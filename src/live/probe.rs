@@ -90,11 +90,14 @@ impl std::error::Error for SendError {}
 /// an explicit override (always shown in the report) says so. The decision is made on the URL as the
 /// HTTP client parses it, and that parsed URL is what is signed and sent.
 pub fn target(predicted: &str, override_url: Option<&str>) -> Result<Target, Refusal> {
-    let parsed = net::Target::parse(predicted)
-        .map_err(|why| Refusal::NotAUrl { from: None, url: predicted.to_owned(), why })?;
+    let parsed =
+        net::Target::parse(predicted).map_err(|why| Refusal::NotAUrl { from: None, url: predicted.to_owned(), why })?;
     if let Some(text) = override_url {
-        let base = net::Target::parse(text)
-            .map_err(|why| Refusal::NotAUrl { from: Some(MANTLE_ENDPOINT_OVERRIDE), url: text.to_owned(), why })?;
+        let base = net::Target::parse(text).map_err(|why| Refusal::NotAUrl {
+            from: Some(MANTLE_ENDPOINT_OVERRIDE),
+            url: text.to_owned(),
+            why,
+        })?;
         let mut url = base.url.clone();
         let path = url.path().trim_end_matches('/').to_owned();
         if path.is_empty() {

@@ -380,7 +380,10 @@ mod tests {
         assert_eq!(p.endpoint.as_deref(), Some("https://bedrock-mantle.us-east-1.api.aws/v1/responses"));
         assert_eq!(p.destination, Some(Destination::Mantle { region: "us-east-1".into() }));
         let auth = p.auth.unwrap();
-        assert_eq!((auth.source, auth.env_var.as_deref()), (AuthSource::ProviderEnvKey, Some("AWS_BEARER_TOKEN_BEDROCK")));
+        assert_eq!(
+            (auth.source, auth.env_var.as_deref()),
+            (AuthSource::ProviderEnvKey, Some("AWS_BEARER_TOKEN_BEDROCK"))
+        );
     }
 
     #[test]
@@ -421,7 +424,9 @@ mod tests {
         let p = predict("0.169.0", &config, KEY, "", Mode::Machine);
         assert_eq!(
             p.codex_error().map(|f| f.text.as_str()),
-            Some("Error loading config.toml: model_providers.mantle: provider name must not be empty\nin `model_providers`")
+            Some(
+                "Error loading config.toml: model_providers.mantle: provider name must not be empty\nin `model_providers`"
+            )
         );
     }
 

@@ -39,7 +39,8 @@ pub(crate) fn predict(ctx: &Context, route: Route, p: &mut Prediction) {
             (base.to_owned(), simple(AuthSource::Nothing))
         }
         Route::Custom | Route::Bedrock(_) => {
-            let base = provider_str(ctx, &table, &["base_url"]).map_or_else(|| openai_base(ctx).to_owned(), str::to_owned);
+            let base =
+                provider_str(ctx, &table, &["base_url"]).map_or_else(|| openai_base(ctx).to_owned(), str::to_owned);
             match custom_auth(ctx, &table) {
                 Ok(auth) => (base, auth),
                 Err(fatal) => {

@@ -8,7 +8,9 @@
 
 use super::{Fatal, Prediction, location_of, provider_path, provider_str};
 use crate::catalog::Feature;
-use crate::codex::{AMAZON_BEDROCK_NAME, BedrockKind, MANTLE_PROVIDER, OPENAI_PROVIDER, OSS_PROVIDERS, RUNTIME_PROVIDER, Route};
+use crate::codex::{
+    AMAZON_BEDROCK_NAME, BedrockKind, MANTLE_PROVIDER, OPENAI_PROVIDER, OSS_PROVIDERS, RUNTIME_PROVIDER, Route,
+};
 use crate::codex_errors as err;
 use crate::context::Context;
 use crate::meta::CheckId;
