@@ -129,14 +129,55 @@ pub struct Location {
     pub column: usize,
 }
 
-/// Turns a byte offset of `text` into a 1-based line and column (in characters).
+/// Turns a byte offset of `text` into a 1-based line and column (in characters). Scans `text` once;
+/// for many lookups in one text, build a [`LineIndex`].
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
+    LineIndex::new(text).line_col(text, offset)
+}
+
+/// The start of every line of a text, built once so that locating each of many keys costs a binary
+/// search instead of a scan from the top (100k keys in a 1 MB file: 100k scans before).
+#[derive(Clone, Debug, Default)]
+pub struct LineIndex {
+    /// Byte offset where each line starts.
+    starts: Vec<usize>,
+    /// Whether each line is ASCII, so its column is a subtraction instead of a count of characters.
+    ascii: Vec<bool>,
+}
+
+impl LineIndex {
+    /// Indexes `text`.
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        let mut ascii = Vec::new();
+        let mut line_ascii = true;
+        for (i, b) in text.bytes().enumerate() {
+            line_ascii &= b.is_ascii();
+            if b == b'\n' {
+                starts.push(i + 1);
+                ascii.push(line_ascii);
+                line_ascii = true;
+            }
+        }
+        ascii.push(line_ascii);
+        LineIndex { starts, ascii }
+    }
+
+    /// The 1-based line and column (in characters) of byte `offset` of `text`, the text indexed.
+    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|s| *s <= offset).max(1);
+        let start = self.starts[line - 1];
+        let column = if self.ascii.get(line - 1).copied().unwrap_or(false) {
+            offset - start
+        } else {
+            text[start..offset].chars().count()
+        };
+        (line, column + 1)
+    }
 }
 
 /// The location of `span` in `file`.
@@ -156,6 +197,12 @@ mod tests {
         assert_eq!(line_col(text, offset), (1, 3));
         let second = text.rfind('=').unwrap();
         assert_eq!(line_col(text, second), (2, 8));
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_col(text, text.len()), (3, 1));
+        assert_eq!(index.line_col(text, 0), (1, 1));
+        // Inside a multi-byte character: the character's own column.
+        let inside = text.find('è').unwrap() + 1;
+        assert_eq!(index.line_col(text, inside), (2, 4));
     }
 
     #[test]

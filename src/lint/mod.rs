@@ -218,8 +218,9 @@ fn lint_dotenv(path: &Path) -> FileReport {
     match source.text() {
         None => outcome.push(Finding::fail(source.problem().unwrap_or_default())),
         Some(text) => {
+            let lines = crate::context::files::LineIndex::new(text);
             for hit in crate::secrets::scan(text) {
-                let (line, column) = crate::context::files::line_col(text, hit.offset);
+                let (line, column) = lines.line_col(text, hit.offset);
                 outcome.push(
                     Finding::fail(format!("{} in a shared template ({})", hit.kind.describe(), crate::redact::mask(&hit.value)))
                         .fix("Replace it with a placeholder (`AWS_BEARER_TOKEN_BEDROCK=<your key>`) and rotate the exposed credential")
