@@ -191,6 +191,15 @@ pub fn main() -> i32 {
     if !(c.timeout.is_finite() && c.timeout > 0.0 && c.timeout <= 600.0) {
         return usage_error("--timeout must be between 0 and 600 seconds");
     }
+    // A malformed `-c` is the command used wrongly (Codex refuses it before reading anything), not a
+    // finding about the setup: exit 2 with Codex's own message.
+    if let Some(e) = crate::context::codex_config::parse_overrides(&c.config).1.first() {
+        return usage_error(e);
+    }
+    // An unknown check id is a typo the user must hear about, whichever command it was given to.
+    if let Err(code) = selection(c, matches!(cli.command, Command::Lint(_))) {
+        return code;
+    }
     match &cli.command {
         Command::List => list(c.format),
         Command::Explain { id } => explain(id),
@@ -322,6 +331,7 @@ fn iam(c: &Common) -> i32 {
     let ctx = Session::new(Context::gather(Inputs::from_process(opts)));
     match crate::iam::policy(&ctx) {
         Ok(policy) => emit(&(serde_json::to_string_pretty(&policy).unwrap_or_default() + "\n")).err().unwrap_or(0),
+        // The refusals are findings about the setup (not Bedrock, no region), as `check` would fail them.
         Err(why) => {
             eprintln!("bedrock-doctor: {why}");
             1

@@ -48,7 +48,6 @@ pub fn write_with(
     if let (Some(old), true) = (&result.old, backup && text_changes) {
         let path = backup_path(&result.path);
         create_private(&path, old.as_bytes()).map_err(|e| Error::at("writing the backup", &path, e))?;
-        copy_mode(&target, &path);
         backup_written = Some(path);
     }
     let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));

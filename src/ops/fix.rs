@@ -176,7 +176,7 @@ pub struct FixRun {
     pub stdout: String,
     /// Why it stopped, when it did.
     pub error: Option<Error>,
-    /// 0 when no failure remains, 1 otherwise (or when it could not do the job).
+    /// 0 when no failure remains, 1 when failures remain, 2 when it could not do the job.
     pub code: i32,
 }
 
@@ -184,7 +184,9 @@ pub struct FixRun {
 pub fn run(inputs: &Inputs, request: &FixRequest) -> FixRun {
     let mut inputs = inputs.clone();
     inputs.options.offline = true;
-    let refuse = |error: Error| FixRun { stdout: String::new(), error: Some(error), code: 1 };
+    // Could not do the job (unparsable or changed file, disk full, read-only file system): exit 2, so a
+    // script never mistakes "not fixed" for "fixed, failures remain".
+    let refuse = |error: Error| FixRun { stdout: String::new(), error: Some(error), code: 2 };
     let session = Session::new(Context::gather(inputs.clone()));
     let scrub = |text: &str| session.redactor.scrub(text);
     if let Some(base) = session.config.base() {
@@ -237,7 +239,7 @@ pub fn run(inputs: &Inputs, request: &FixRequest) -> FixRun {
                 let kept = backup.map(|b| format!(" (backup: {})", b.display())).unwrap_or_default();
                 out.push_str(&format!("\nwrote {}{kept}\n", file.path.display()));
             }
-            Err(e) => return FixRun { stdout: scrub(&out), error: Some(e), code: 1 },
+            Err(e) => return FixRun { stdout: scrub(&out), error: Some(e), code: 2 },
         }
     }
     // The result decides the exit code: the offline checks run again on what was written.
