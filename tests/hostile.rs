@@ -162,3 +162,103 @@ fn used_wrongly_exits_2_for_every_command() {
     let run = run_bounded(&env, &[], &["check", "--offline", "-c", "noequals"]);
     assert!(run.out.contains("Invalid override (missing '='): noequals"), "{}", run.out);
 }
+
+// ---- A. fix: names, flag values, a full disk ----
+
+#[test]
+fn a_profile_name_with_a_newline_is_never_written_into_a_file_or_a_file_name() {
+    let text = "profile = \"x\\ninjected = 1\"\nmodel_provider = \"amazon-bedrock\"\n\n[profiles.\"x\\ninjected = 1\"]\nmodel = \"openai.gpt-5.5\"\n\n[model_providers.amazon-bedrock.aws]\nregion = \"us-east-1\"\n";
+    let env = TestEnv::new().config(text);
+    let run = run_bounded(&env, &[], &["fix", "--unsafe", "--codex-version", "0.169.0"]);
+    assert!(run.out.contains("(refused: the profile name \"x\\ninjected = 1\" cannot be a file name"), "{}", run.out);
+    // Nothing was migrated: config.toml keeps the profile, and no other file appeared.
+    assert_eq!(std::fs::read_to_string(env.codex_home().join("config.toml")).unwrap(), text);
+    let names: Vec<String> = std::fs::read_dir(env.codex_home())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["config.toml".to_owned()], "{}", run.out);
+    // The legacy profile is still fatal on 0.169: a failure remains, the command itself ran.
+    assert_eq!(run.code, 1, "{}", run.out);
+}
+
+#[test]
+fn fix_region_and_model_values_are_validated() {
+    let env = TestEnv::new().config(BEDROCK);
+    let cases: &[(&[&str], &str)] = &[
+        (&["--region", "x@127.0.0.1#"], "is not an AWS region name"),
+        (&["--region", "us-east-1.evil.com"], "is not an AWS region name"),
+        (&["--region", "US-EAST-1"], "is not an AWS region name"),
+        (&["--region", "us-east-1\nmodel = \"x\""], "is not an AWS region name"),
+        // A region, but not one Codex 0.169.0 sends to on amazon-bedrock.
+        (&["--region", "eu-north-9"], "does not send to `eu-north-9` on amazon-bedrock"),
+        (&["--model", "openai.gpt-5.5\"\nx = \"1"], "is not a model id"),
+        (&["--model", ""], "is not a model id"),
+    ];
+    for (flags, message) in cases {
+        let mut args = vec!["fix", "--codex-version", "0.169.0"];
+        args.extend_from_slice(flags);
+        let run = run_bounded(&env, &[], &args);
+        assert_eq!(run.code, 2, "{flags:?}: {}", run.out);
+        assert!(run.out.contains(message), "{flags:?}: {}", run.out);
+        assert_eq!(std::fs::read_to_string(env.codex_home().join("config.toml")).unwrap(), BEDROCK);
+    }
+    // A supported region still applies (1: this setup has no credentials, a failure that remains).
+    let run = run_bounded(&env, &[], &["fix", "--codex-version", "0.169.0", "--region", "us-west-2"]);
+    assert_eq!(run.code, 1, "{}", run.out);
+    assert!(std::fs::read_to_string(env.codex_home().join("config.toml")).unwrap().contains("\"us-west-2\""));
+}
+
+#[test]
+fn a_full_disk_leaves_no_partial_backup_and_exits_2() {
+    // A full disk, for real: a small tmpfs over ~/.codex in a private mount namespace (root only),
+    // filled so that the new config fits and its backup does not. Before, the backup was written first
+    // and a truncated `config.toml.bak` was left behind.
+    if !is_root_with_mount_namespaces() {
+        assert!(std::env::var_os("CI").is_none(), "CI must run this test as root with `unshare -m`");
+        eprintln!("SKIP a_full_disk: needs root and `unshare -m` for a private tmpfs");
+        return;
+    }
+    let text = format!(
+        "model_provider = \"amazon-bedrok\"\nmodel = \"openai.gpt-5.5\"\n# {}\n\n[model_providers.amazon-bedrock.aws]\nregion = \"us-east-1\"\n",
+        "x".repeat(10_000)
+    );
+    let env = TestEnv::new();
+    let source = env.home().join("config.source");
+    std::fs::write(&source, &text).unwrap();
+    let report = env.home().join("report");
+    // Fill the tmpfs, then free 16 KiB (4 pages): the 10 KB new file takes 3, the backup cannot.
+    let script = "P=/usr/sbin:/usr/bin:/sbin:/bin; export PATH=$P; H=\"$1\"; shift; \
+        mount -t tmpfs -o size=1m tmpfs \"$H/.codex\" || exit 99; \
+        cp \"$H/config.source\" \"$H/.codex/config.toml\"; \
+        dd if=/dev/zero of=\"$H/.codex/filler\" bs=4096 2>/dev/null; truncate -s -16K \"$H/.codex/filler\"; \
+        PATH= \"$@\" > \"$H/report\" 2>&1; code=$?; \
+        ls -A \"$H/.codex\" > \"$H/listing\"; cp \"$H/.codex/config.toml\" \"$H/config.after\"; exit $code";
+    let out = Command::new("unshare")
+        .args(["-m", "/bin/sh", "-c", script, "sh"])
+        .arg(env.home())
+        .args([BIN, "fix", "--codex-version", "0.169.0"])
+        .env_clear()
+        .env("HOME", env.home())
+        .output()
+        .unwrap();
+    if out.status.code() == Some(99) {
+        assert!(std::env::var_os("CI").is_none(), "CI must allow a tmpfs mount");
+        eprintln!("SKIP a_full_disk: tmpfs cannot be mounted here");
+        return;
+    }
+    let report = std::fs::read_to_string(report).unwrap();
+    let tail = &report[report.len().saturating_sub(600)..];
+    assert_eq!(out.status.code(), Some(2), "{tail}");
+    assert!(report.contains("No space left on device"), "{tail}");
+    assert_eq!(std::fs::read_to_string(env.home().join("config.after")).unwrap(), text);
+    let listing = std::fs::read_to_string(env.home().join("listing")).unwrap();
+    // Only the original and the filler: no partial backup, no temporary file.
+    assert_eq!(listing.lines().collect::<Vec<_>>(), vec!["config.toml", "filler"], "{tail}");
+}
+
+fn is_root_with_mount_namespaces() -> bool {
+    let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    root && Command::new("unshare").args(["-m", "true"]).status().is_ok_and(|s| s.success())
+}
