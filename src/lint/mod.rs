@@ -114,6 +114,11 @@ pub fn classify(path: &Path) -> Template {
     Template::Config
 }
 
+/// Files checked (in parallel) and written before the next are started: large enough that the
+/// workers rarely wait for each other at the end of a batch, small enough that a batch's reports
+/// (a few KB each) stay a few MB.
+pub const BATCH: usize = 512;
+
 /// Lints every file, in parallel; results in the order of `files`.
 pub fn lint(files: &[PathBuf], options: &LintOptions) -> Vec<FileReport> {
     let next = AtomicUsize::new(0);

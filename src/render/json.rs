@@ -78,31 +78,59 @@ pub fn render(ctx: &Session, report: &Report) -> String {
     out
 }
 
-/// `lint` as JSON: one entry per file, each with the check objects of the `check` report. Written
-/// compactly and a file at a time: over thousands of templates a single pretty-printed value tree costs
-/// more than the checks themselves.
+/// `lint` as JSON: one entry per file, each with the check objects of the `check` report.
 pub fn render_lint(targets: &[super::Target<'_>], version: &semver::Version) -> String {
-    let worst = targets.iter().map(|t| t.report.status()).max().unwrap_or(crate::report::Status::Pass);
-    let head = json!({
-        "schema_version": 1,
-        "tool": {"name": "bedrock-doctor", "version": env!("CARGO_PKG_VERSION")},
-        "status": worst.as_str(),
-        "codex_version": version.to_string(),
-    });
-    let mut out = head.to_string();
-    out.pop(); // the closing brace; `files` follows
-    out.push_str(",\"files\":[");
-    for (i, t) in targets.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
+    super::stream::to_string(LintJson::new(version), targets)
+}
+
+/// `lint` JSON, streamed and compact: the head, each file's object, then the overall `status` (last,
+/// because it is known only at the end; JSON members are unordered).
+pub struct LintJson {
+    version: String,
+    worst: crate::report::Status,
+    first: bool,
+}
+
+impl LintJson {
+    /// A writer for the rules of Codex `version`.
+    pub fn new(version: &semver::Version) -> LintJson {
+        LintJson { version: version.to_string(), worst: crate::report::Status::Pass, first: true }
+    }
+}
+
+impl super::stream::LintStream for LintJson {
+    fn begin(&mut self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let head = json!({
+            "schema_version": 1,
+            "tool": {"name": "bedrock-doctor", "version": env!("CARGO_PKG_VERSION")},
+            "codex_version": self.version,
+        });
+        let mut text = head.to_string();
+        text.pop(); // the closing brace; `files` follows
+        text.push_str(",\"files\":[");
+        out.write_all(text.as_bytes())
+    }
+
+    fn file(
+        &mut self,
+        t: &super::Target<'_>,
+        scrub: super::stream::Scrub<'_>,
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        let status = t.report.status();
+        self.worst = self.worst.max(status);
         let file = json!({
             "path": t.file.display().to_string(),
-            "status": t.report.status().as_str(),
+            "status": status.as_str(),
             "checks": t.report.results.iter().map(check).collect::<Vec<_>>(),
         });
-        out.push_str(&file.to_string());
+        if !std::mem::take(&mut self.first) {
+            out.write_all(b",")?;
+        }
+        out.write_all(scrub(&file.to_string()).as_bytes())
     }
-    out.push_str("]}\n");
-    out
+
+    fn end(&mut self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        out.write_all(format!("],\"status\":\"{}\"}}\n", self.worst.as_str()).as_bytes())
+    }
 }
