@@ -91,7 +91,8 @@ fn a_fifo_or_device_as_policy_is_refused_not_read() {
 fn fifos_the_sdk_or_tls_stack_would_read_end_the_live_pass_with_a_finding() {
     let (env, fifo) = fifo_env();
     let fifo = fifo.to_str().unwrap();
-    let keys = [("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")];
+    let keys =
+        [("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")];
     let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
         ("AWS_CONFIG_FILE", vec![("AWS_CONFIG_FILE", fifo)]),
         ("AWS_SHARED_CREDENTIALS_FILE", vec![("AWS_SHARED_CREDENTIALS_FILE", fifo)]),

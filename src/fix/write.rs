@@ -81,9 +81,8 @@ fn unchanged(target: &Path, shown: &Path, old: &str) -> Result<(Stamp, std::fs::
     if !meta.is_file() {
         return Err(changed("it is no longer a regular file".into()));
     }
-    let (now, _) = read_capped(target, MAX_FILE_BYTES).map_err(|read| {
-        Error::at("reading again before writing", shown, describe(&read).unwrap_or_default())
-    })?;
+    let (now, _) = read_capped(target, MAX_FILE_BYTES)
+        .map_err(|read| Error::at("reading again before writing", shown, describe(&read).unwrap_or_default()))?;
     if now != old.as_bytes() {
         return Err(changed("it changed on disk since it was read (nothing was written)".into()));
     }
@@ -112,7 +111,8 @@ pub fn write_with(
     let temp = dir.join(format!(".{name}.bedrock-doctor.{}.tmp", std::process::id()));
     let mut created: Vec<PathBuf> = Vec::new();
     let outcome = (|| -> Result<Option<PathBuf>> {
-        let could_not = |e: std::io::Error| Error::at("could not write", shown, format!("{e} (the original is unchanged)"));
+        let could_not =
+            |e: std::io::Error| Error::at("could not write", shown, format!("{e} (the original is unchanged)"));
         create_private(&temp, result.new.as_bytes()).map_err(could_not)?;
         created.push(temp.clone());
         if result.old.is_some() {
@@ -136,7 +136,11 @@ pub fn write_with(
             (Some(old), Some(first)) => {
                 let (stamp, handle) = unchanged(&target, shown, old)?;
                 if stamp != *first {
-                    return Err(Error::at("refusing to write", shown, "it was rewritten while fix ran (nothing was written)"));
+                    return Err(Error::at(
+                        "refusing to write",
+                        shown,
+                        "it was rewritten while fix ran (nothing was written)",
+                    ));
                 }
                 Some((stamp, handle))
             }

@@ -51,7 +51,7 @@ impl Policy {
             let why = crate::context::files::describe(&source.read).unwrap_or_default();
             Error::at("reading the policy", path, why)
         })?;
-        toml_edit::de::from_str(&text).map_err(|e| Error::at("reading the policy", path, e.to_string().trim()))
+        toml_edit::de::from_str(text).map_err(|e| Error::at("reading the policy", path, e.to_string().trim()))
     }
 }
 

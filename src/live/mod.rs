@@ -269,7 +269,9 @@ async fn credentials_provider(
 fn unsafe_files(ctx: &Session) -> Option<String> {
     let home = ctx.home.as_deref();
     let mut paths: Vec<(String, std::path::PathBuf)> = Vec::new();
-    for var in [AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, AWS_WEB_IDENTITY_TOKEN_FILE, SSL_CERT_FILE, CODEX_CA_CERTIFICATE] {
+    for var in
+        [AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, AWS_WEB_IDENTITY_TOKEN_FILE, SSL_CERT_FILE, CODEX_CA_CERTIFICATE]
+    {
         let Some(value) = ctx.env.get(var) else { continue };
         for v in std::iter::once(&value.value).chain(value.shell_value.as_ref()) {
             let v = v.trim();

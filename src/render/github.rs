@@ -46,7 +46,11 @@ fn file_lines(target: &Target<'_>) -> String {
                 props.push_str(&format!(",col={}", at.column));
             }
             props.push_str(&format!(",title={}", escape_property(&format!("bedrock-doctor ({})", result.meta.id))));
-            out.push_str(&format!("::{} {props}::{}\n", command(finding.status), escape_data(&message(target, finding))));
+            out.push_str(&format!(
+                "::{} {props}::{}\n",
+                command(finding.status),
+                escape_data(&message(target, finding))
+            ));
         }
     }
     out
