@@ -191,6 +191,15 @@ pub fn main() -> i32 {
     if !(c.timeout.is_finite() && c.timeout > 0.0 && c.timeout <= 600.0) {
         return usage_error("--timeout must be between 0 and 600 seconds");
     }
+    // A malformed `-c` is the command used wrongly (Codex refuses it before reading anything), not a
+    // finding about the setup: exit 2 with Codex's own message.
+    if let Some(e) = crate::context::codex_config::parse_overrides(&c.config).1.first() {
+        return usage_error(e);
+    }
+    // An unknown check id is a typo the user must hear about, whichever command it was given to.
+    if let Err(code) = selection(c, matches!(cli.command, Command::Lint(_))) {
+        return code;
+    }
     match &cli.command {
         Command::List => list(c.format),
         Command::Explain { id } => explain(id),
@@ -287,24 +296,35 @@ fn lint(c: &Common, args: &LintArgs) -> i32 {
         Err(e) => return usage_error(&e.to_string()),
     };
     let options = LintOptions { version: version.clone(), policy, selection };
-    let reports = lint::lint(&files, &options);
-    let redactor = Redactor::new(reports.iter().flat_map(|r| r.secrets.iter().cloned()));
-    let targets: Vec<Target<'_>> = reports.iter().map(|r| Target { file: &r.path, report: &r.report }).collect();
-    let text = match c.format {
-        Format::Human => {
-            let env = Inputs::from_process(Options::default()).env;
-            render::human::render_lint(&targets, &version, c.ascii, use_color(c.color, &env))
+    let color = c.format == Format::Human && use_color(c.color, &Inputs::from_process(Options::default()).env);
+    let mut stream = render::lint_stream(c.format, &version, c.ascii, color);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut code = 0;
+    // Streamed: a batch of files is checked in parallel, written in order, and dropped; only the
+    // writer's counters outlive it. Memory is bounded by the batch, not by the number of files.
+    let written = (|| -> std::io::Result<()> {
+        stream.begin(&mut out)?;
+        for batch in files.chunks(lint::BATCH) {
+            for report in lint::lint(batch, &options) {
+                // Each file's secrets are scrubbed from its own part (no other part can quote them).
+                let redactor = Redactor::new(report.secrets.iter().cloned());
+                let scrub = |text: &str| redactor.scrub(text);
+                stream.file(&Target { file: &report.path, report: &report.report }, &scrub, &mut out)?;
+                code = code.max(report.report.exit_code(c.strict));
+            }
         }
-        Format::Json => render::json::render_lint(&targets, &version),
-        Format::Sarif => render::sarif::render(&targets),
-        Format::Github => render::github::render(&targets),
-        Format::Junit => render::junit::render(&targets),
-    };
-    if let Err(code) = emit(&redactor.scrub(&text)) {
-        return code;
+        stream.end(&mut out)?;
+        out.flush()
+    })();
+    match written {
+        Ok(()) => code,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => code,
+        Err(e) => {
+            eprintln!("bedrock-doctor: cannot write output: {e}");
+            2
+        }
     }
-
-    targets.iter().map(|t| t.report.exit_code(c.strict)).max().unwrap_or(0)
 }
 
 /// `--select`/`--ignore` as typed ids; `policy` only where `lint` runs it.
@@ -322,6 +342,7 @@ fn iam(c: &Common) -> i32 {
     let ctx = Session::new(Context::gather(Inputs::from_process(opts)));
     match crate::iam::policy(&ctx) {
         Ok(policy) => emit(&(serde_json::to_string_pretty(&policy).unwrap_or_default() + "\n")).err().unwrap_or(0),
+        // The refusals are findings about the setup (not Bedrock, no region), as `check` would fail them.
         Err(why) => {
             eprintln!("bedrock-doctor: {why}");
             1

@@ -94,7 +94,10 @@ pub fn run(ctx: Arc<Session>, selection: &Selection, spinner: bool) -> Report {
 
 /// What `fix` would do for this check with no flags: nothing, safe edits, or only unsafe ones.
 fn fix_available(check: &Check, ctx: &Session) -> Option<FixAvailable> {
-    let fixes = (check.fixes?)(ctx, &crate::fix::FixOptions::default());
+    let fixes: Vec<_> = (check.fixes?)(ctx, &crate::fix::FixOptions::default())
+        .into_iter()
+        .filter(|f| f.safety != crate::fix::Safety::Refused)
+        .collect();
     (!fixes.is_empty()).then(|| FixAvailable { safe: fixes.iter().all(|f| f.safety == crate::fix::Safety::Safe) })
 }
 

@@ -32,6 +32,10 @@ fn run(ctx: &Session) -> Outcome {
         listed.push(
             serde_json::json!({"kind": app.kind, "version": app.version, "path": app.path.display().to_string()}),
         );
+        if let Some(problem) = &app.problem {
+            out.push(Finding::warn(format!("{}: cannot read its version: {problem}", app.kind)));
+            continue;
+        }
         match app.semver() {
             Some(v) if v >= *minimum => {}
             Some(v) => out.push(

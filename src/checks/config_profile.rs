@@ -105,6 +105,18 @@ fn fixes(ctx: &Session, _options: &FixOptions) -> Vec<Fix> {
     if !crate::context::codex_config::is_profile_name(name) {
         return Vec::new();
     }
+    // The name becomes a file name and goes into the new file's header: refuse what could inject a
+    // line or make a file name no shell quotes safely, and say so (the debug form shows a newline).
+    if let Some(why) = crate::fix::unsafe_name(name) {
+        return vec![Fix {
+            check: CheckId::ConfigProfile,
+            title: format!("Move profile {name:?} into its own profile file"),
+            safety: Safety::Refused,
+            requested: false,
+            changes: Vec::new(),
+            note: Some(format!("the profile name {name:?} cannot be a file name: {why}; rename the profile by hand")),
+        }];
+    }
     let config = base.source.path.clone();
     let mut changes = Vec::new();
     let target = profile_file_path(&ctx.codex_home, name);

@@ -166,10 +166,16 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The closest candidate within `max` edits.
+///
+/// The distance is at least the difference in length, so a candidate whose length differs by more than
+/// `max` is skipped without computing it: a 4 MB value costs one length count, not 4 MB × the catalog.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>, max: usize) -> Option<&'a str> {
+    let len = word.chars().count();
+    let word = word.to_ascii_lowercase();
     candidates
         .into_iter()
-        .map(|c| (edit_distance(&word.to_ascii_lowercase(), &c.to_ascii_lowercase()), c))
+        .filter(|c| c.chars().count().abs_diff(len) <= max)
+        .map(|c| (edit_distance(&word, &c.to_ascii_lowercase()), c))
         .filter(|(d, _)| *d <= max)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)

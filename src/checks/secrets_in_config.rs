@@ -3,7 +3,6 @@
 //! the keychain or `.env` (mode 0600).
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner};
-use crate::context::files::locate;
 use crate::meta::CheckId;
 use crate::redact::mask;
 use crate::report::{Finding, Outcome};
@@ -34,7 +33,7 @@ fn run(ctx: &Session) -> Outcome {
             out.push(
                 Finding::fail(format!("{} written into the config ({})", hit.kind.describe(), mask(&hit.value)))
                     .fix("Remove it: use an AWS profile (aws.profile), `aws sso login`, or AWS_BEARER_TOKEN_BEDROCK in ~/.codex/.env (chmod 600); then rotate the exposed credential")
-                    .at(Some(locate(&file.source.path, text, &(hit.offset..hit.offset)))),
+                    .at(file.locate(&(hit.offset..hit.offset))),
             );
         }
     }

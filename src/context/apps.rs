@@ -15,6 +15,9 @@ pub struct AppInstall {
     pub path: PathBuf,
     /// Its version string as the install records it.
     pub version: String,
+    /// Why the version could not be read (its package.json is a FIFO, a device, too large), naming
+    /// the file; the version is then empty.
+    pub problem: Option<String>,
 }
 
 impl AppInstall {
@@ -42,13 +45,19 @@ pub fn scan(home: Option<&Path>) -> Vec<AppInstall> {
         let newest = entries
             .flatten()
             .filter(|e| e.file_name().to_string_lossy().starts_with("openai.chatgpt-"))
-            .filter_map(|e| extension_version(&e.path()).map(|v| AppInstall { kind, path: e.path(), version: v }))
+            .filter_map(|e| {
+                let (version, problem) = match extension_version(&e.path())? {
+                    Ok(v) => (v, None),
+                    Err(p) => (String::new(), Some(p)),
+                };
+                Some(AppInstall { kind, path: e.path(), version, problem })
+            })
             .max_by(|a, b| a.semver().cmp(&b.semver()));
         found.extend(newest);
     }
     for app in [PathBuf::from("/Applications/Codex.app"), home.join("Applications/Codex.app")] {
         if let Some(version) = plist_short_version(&app.join("Contents/Info.plist")) {
-            found.push(AppInstall { kind: "Codex desktop app", path: app, version });
+            found.push(AppInstall { kind: "Codex desktop app", path: app, version, problem: None });
         }
     }
     found
@@ -56,15 +65,23 @@ pub fn scan(home: Option<&Path>) -> Vec<AppInstall> {
 
 /// The extension's `package.json` `version` (more reliable than the folder name, which may carry a
 /// platform suffix).
-fn extension_version(dir: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(dir.join("package.json")).ok()?;
-    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-    json.get("version")?.as_str().map(str::to_owned)
+/// `None` when there is no readable version (an unrelated folder); `Err` when package.json is there but
+/// is not a regular file or is too large: that is reported, not silently skipped.
+fn extension_version(dir: &Path) -> Option<Result<String, String>> {
+    // Bounded (a FIFO or a device in its place is not read): a folder under ~/.vscode is not trusted.
+    let file = super::SourceFile::read(&dir.join("package.json"));
+    match &file.read {
+        super::FileRead::NotAFile(_) | super::FileRead::TooLarge { .. } => return Some(Err(file.problem()?)),
+        _ => {}
+    }
+    let json: serde_json::Value = serde_json::from_str(file.text()?).ok()?;
+    json.get("version")?.as_str().map(|v| Ok(v.to_owned()))
 }
 
 /// `CFBundleShortVersionString` from an XML Info.plist.
 fn plist_short_version(path: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(path).ok()?;
+    let file = super::SourceFile::read(path);
+    let text = file.text()?;
     let after = text.split("<key>CFBundleShortVersionString</key>").nth(1)?;
     let start = after.find("<string>")? + "<string>".len();
     let end = after[start..].find("</string>")?;

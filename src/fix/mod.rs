@@ -25,6 +25,9 @@ pub enum Safety {
     Safe,
     /// Changes behaviour (pins a region or profile, picks a model): needs `--unsafe` or a flag value.
     Unsafe,
+    /// Never applied, even with `--unsafe`: the fix would write something unsafe (a name that cannot be
+    /// a file name or a TOML key). The note says why; the user has to do it by hand.
+    Refused,
 }
 
 /// What a fix changes on disk.
@@ -112,6 +115,35 @@ pub struct FixOptions {
     pub model: Option<String>,
     /// `--aws-profile`.
     pub aws_profile: Option<String>,
+}
+
+/// Why `name` (a profile name taken from config.toml or `--profile`) must not become part of a file
+/// name or be written into a file: a control character (a newline would start a new TOML line: key
+/// injection; in a file name it makes names no shell quotes safely), a path separator or `..` (the file
+/// would land outside `$CODEX_HOME`), a bidirectional-text control (the name would display as another),
+/// or more than 64 characters. `None` when it is safe.
+pub fn unsafe_name(name: &str) -> Option<&'static str> {
+    let bidi = |c: char| matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if name.is_empty() {
+        Some("it is empty")
+    } else if name.chars().any(char::is_control) {
+        Some("it contains a control character (a newline would inject a line into the file)")
+    } else if name.contains(['/', '\\']) || name.contains("..") {
+        Some("it contains a path separator or `..`")
+    } else if name.chars().any(bidi) {
+        Some("it contains a bidirectional-text control character")
+    } else if name.chars().count() > 64 {
+        Some("it is longer than 64 characters")
+    } else {
+        None
+    }
+}
+
+/// Whether `id` can be a model id to write into config.toml: 1 to 256 characters of the set Bedrock
+/// model ids, inference profile ids and ARNs use (letters, digits, `.`, `-`, `_`, `:`, `/`).
+pub fn is_model_id(id: &str) -> bool {
+    (1..=256).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':' | b'/'))
 }
 
 /// Where a logical config key lives on disk: the file of the layer that sets it (or config.toml for a
@@ -204,13 +236,10 @@ fn entry<'a>(files: &'a mut Vec<FileResult>, path: &Path) -> Result<&'a mut File
     if let Some(i) = files.iter().position(|f| f.path == path) {
         return Ok(&mut files[i]);
     }
-    let old = match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes).map_err(|_| Error::at("refusing to edit", path, "not UTF-8"))?,
-        // A file created by an earlier change of the same plan.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Error::at("refusing to edit", path, "it does not exist"));
-        }
-        Err(e) => return Err(Error::at("refusing to edit", path, e)),
+    let source = crate::context::SourceFile::read(path);
+    let Some(old) = source.text().map(str::to_owned) else {
+        let why = crate::context::files::describe(&source.read).unwrap_or_default();
+        return Err(Error::at("refusing to edit", path, why));
     };
     files.push(FileResult { path: path.to_path_buf(), new: old.clone(), old: Some(old), mode: None });
     Ok(files.last_mut().expect("just pushed"))

@@ -114,6 +114,11 @@ pub fn classify(path: &Path) -> Template {
     Template::Config
 }
 
+/// Files checked (in parallel) and written before the next are started: large enough that the
+/// workers rarely wait for each other at the end of a batch, small enough that a batch's reports
+/// (a few KB each) stay a few MB.
+pub const BATCH: usize = 512;
+
 /// Lints every file, in parallel; results in the order of `files`.
 pub fn lint(files: &[PathBuf], options: &LintOptions) -> Vec<FileReport> {
     let next = AtomicUsize::new(0);
@@ -218,8 +223,9 @@ fn lint_dotenv(path: &Path) -> FileReport {
     match source.text() {
         None => outcome.push(Finding::fail(source.problem().unwrap_or_default())),
         Some(text) => {
+            let lines = crate::context::files::LineIndex::new(text);
             for hit in crate::secrets::scan(text) {
-                let (line, column) = crate::context::files::line_col(text, hit.offset);
+                let (line, column) = lines.line_col(text, hit.offset);
                 outcome.push(
                     Finding::fail(format!("{} in a shared template ({})", hit.kind.describe(), crate::redact::mask(&hit.value)))
                         .fix("Replace it with a placeholder (`AWS_BEARER_TOKEN_BEDROCK=<your key>`) and rotate the exposed credential")

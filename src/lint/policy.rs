@@ -45,8 +45,13 @@ pub struct Policy {
 impl Policy {
     /// Reads a policy file; a typo in it is an error, not an ignored key.
     pub fn load(path: &Path) -> Result<Policy, Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::at("reading the policy", path, e))?;
-        toml_edit::de::from_str(&text).map_err(|e| Error::at("reading the policy", path, e.to_string().trim()))
+        // Bounded like every read: a FIFO or /dev/zero given as --policy is refused, never read.
+        let source = crate::context::SourceFile::read(path);
+        let text = source.text().ok_or_else(|| {
+            let why = crate::context::files::describe(&source.read).unwrap_or_default();
+            Error::at("reading the policy", path, why)
+        })?;
+        toml_edit::de::from_str(text).map_err(|e| Error::at("reading the policy", path, e.to_string().trim()))
     }
 }
 

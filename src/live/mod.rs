@@ -71,6 +71,9 @@ pub struct Live {
     /// Codex's environment (the shell's with `.env` applied), as aws-config reads variables. The
     /// process environment is never changed: the SDK is handed this one instead.
     aws_env: Env,
+    /// Why no live step may start: a file the SDK or the TLS stack would open itself is a FIFO or a
+    /// device (see [`unsafe_files`]).
+    blocked: Option<String>,
 }
 
 /// Reads the name of the provider that produced `creds`. `Credentials` exposes it only through `Debug`,
@@ -98,9 +101,15 @@ impl Live {
             .iter()
             .filter_map(|k| ctx.env.trimmed(k).map(|v| ((*k).to_owned(), v.to_owned())))
             .collect();
+        let blocked = unsafe_files(ctx);
         let provider = match &p.auth {
-            Some(auth) => credentials_provider(ctx, auth.source, region.as_deref()).await,
-            None => None,
+            // Building the provider may already read the AWS files (the `.env` path loads a config).
+            Some(auth) if blocked.is_none() => credentials_provider(ctx, auth.source, region.as_deref()).await,
+            _ => None,
+        };
+        let http = match &blocked {
+            None => http_client(ctx, timeout),
+            Some(why) => Err(Error::new("refusing to start the live checks", why)),
         };
         Live {
             aws_env: aws_env(ctx.env.to_map()),
@@ -109,8 +118,9 @@ impl Live {
             credentials: OnceCell::new(),
             sdk: OnceCell::new(),
             timeout,
-            http: http_client(ctx, timeout),
+            http,
             overrides,
+            blocked,
         }
     }
 
@@ -137,6 +147,9 @@ impl Live {
         let Some(auth) = &p.auth else {
             return Resolved::NotApplicable(format!("Codex {} sends no credentials", ctx.rules.version));
         };
+        if let Some(why) = &self.blocked {
+            return Resolved::Failed(why.clone());
+        }
         if auth.method == AuthMethod::Bearer {
             return Resolved::Bearer;
         }
@@ -247,6 +260,40 @@ async fn credentials_provider(
     }
 }
 
+/// Files that aws-config or the TLS stack open themselves, with their own unbounded, blocking reads:
+/// the AWS config and credentials files (named by the variables or the defaults), a web identity token,
+/// the SSO token caches, the CA bundles. A FIFO there blocks the reading thread forever (no `--timeout`
+/// can interrupt a blocked read, and the runtime waits for it on exit); a device feeds it without end.
+/// So each path is inspected first, without blocking, and any that is not a regular file stops the live
+/// pass with a finding naming it. The shell's value is inspected too where `.env` replaced it: the
+/// TLS stack reads `SSL_CERT_FILE` from the doctor's own process environment.
+fn unsafe_files(ctx: &Session) -> Option<String> {
+    let home = ctx.home.as_deref();
+    let mut paths: Vec<(String, std::path::PathBuf)> = Vec::new();
+    for var in
+        [AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, AWS_WEB_IDENTITY_TOKEN_FILE, SSL_CERT_FILE, CODEX_CA_CERTIFICATE]
+    {
+        let Some(value) = ctx.env.get(var) else { continue };
+        for v in std::iter::once(&value.value).chain(value.shell_value.as_ref()) {
+            let v = v.trim();
+            if !v.is_empty() {
+                paths.push((format!("{var}="), crate::context::aws_files::expand_home(v, home)));
+            }
+        }
+    }
+    let files = &ctx.aws;
+    paths.push((String::new(), files.config.path.clone()));
+    paths.push((String::new(), files.credentials.path.clone()));
+    paths.extend(files.sso_tokens.values().map(|t| (String::new(), t.path.clone())));
+    let problems: Vec<String> = paths
+        .iter()
+        .filter_map(|(var, path)| crate::context::files::not_a_regular_file(path).map(|p| format!("{var}{p}")))
+        .collect();
+    (!problems.is_empty()).then(|| {
+        format!("{}; the AWS SDK and the TLS stack would block reading it, so no live check runs", problems.join("; "))
+    })
+}
+
 /// An environment (Codex's, or a copy of it) as aws-config takes one.
 fn aws_env(vars: std::collections::BTreeMap<String, String>) -> Env {
     Env::from(vars.into_iter().collect::<std::collections::HashMap<String, String>>())
@@ -307,7 +354,13 @@ fn http_client(ctx: &Session, timeout: Duration) -> Result<reqwest::Client, Erro
     }
     for var in [CODEX_CA_CERTIFICATE, SSL_CERT_FILE] {
         let Some(path) = ctx.env.trimmed(var) else { continue };
-        let pem = std::fs::read(path).map_err(|e| Error::at(format!("reading {var}="), Path::new(path), e))?;
+        // Bounded and never blocking: a FIFO or /dev/zero named here is refused with its kind.
+        let pem = crate::context::files::read_capped(Path::new(path), crate::context::files::MAX_CA_BUNDLE_BYTES)
+            .map_err(|read| {
+                let why = crate::context::files::describe(&read).unwrap_or_default();
+                Error::at(format!("reading {var}="), Path::new(path), why)
+            })?
+            .0;
         let certs = reqwest::Certificate::from_pem_bundle(&pem)
             .map_err(|e| Error::at(format!("reading the certificates of {var}="), Path::new(path), e))?;
         for cert in certs {

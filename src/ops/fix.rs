@@ -36,7 +36,11 @@ pub fn plan(ctx: &Session, options: &FixOptions) -> Plan {
         if keys.iter().any(|k| claimed.contains_key(k)) {
             continue;
         }
-        let enabled = fix.safety == Safety::Safe || fix.requested || options.unsafe_fixes;
+        let enabled = match fix.safety {
+            Safety::Safe => true,
+            Safety::Unsafe => fix.requested || options.unsafe_fixes,
+            Safety::Refused => false,
+        };
         if enabled {
             keys.into_iter().for_each(|k| {
                 claimed.insert(k, ());
@@ -84,13 +88,15 @@ pub fn converge(inputs: &Inputs, codex_home: &Path, options: &FixOptions) -> Res
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             let path = entry.path();
-            if !is_fix_file(&name) || !path.is_file() {
+            if !is_fix_file(&name) {
                 continue;
             }
-            // A file fix never edits (a binary auth.json, a stray profile file) must not stop it.
-            let Ok(text) = std::fs::read_to_string(&path) else {
+            // Bounded, never blocking (a FIFO is not read). A file fix never edits (a binary auth.json, a
+            // stray profile file, a FIFO) must not stop it.
+            let source = crate::context::SourceFile::read(&path);
+            let Some(text) = source.text().map(str::to_owned) else {
                 if name == "config.toml" {
-                    return Err(Error::at("refusing to edit", &path, "not UTF-8 text"));
+                    return Err(Error::at("refusing to edit", &path, source.problem().unwrap_or_default()));
                 }
                 continue;
             };
@@ -176,17 +182,59 @@ pub struct FixRun {
     pub stdout: String,
     /// Why it stopped, when it did.
     pub error: Option<Error>,
-    /// 0 when no failure remains, 1 otherwise (or when it could not do the job).
+    /// 0 when no failure remains, 1 when failures remain, 2 when it could not do the job.
     pub code: i32,
+}
+
+/// `--region` and `--model` become values in config.toml (and a region, a host name): refuse what cannot
+/// be one, and a region the selected Codex version would refuse to send to on `amazon-bedrock` (Codex
+/// stops before sending, so writing it could only break the setup).
+fn validate_flags(session: &Session, options: &FixOptions) -> Result<()> {
+    use crate::codex::BedrockKind;
+    if let Some(region) = &options.region {
+        if !crate::net::is_region_name(region) {
+            return Err(Error::new(
+                "refusing --region",
+                format!("{region:?} is not an AWS region name (like `us-east-1` or `us-gov-west-1`)"),
+            ));
+        }
+        // No provider yet (a config fix would create) means amazon-bedrock, which `fix` writes.
+        let mantle = matches!(session.prediction.bedrock, Some(BedrockKind::Mantle) | None);
+        let allowed = session.rules.mantle_regions();
+        if mantle && !allowed.is_empty() && !allowed.iter().any(|a| a == region) {
+            return Err(Error::new(
+                "refusing --region",
+                format!(
+                    "Codex {} does not send to `{region}` on amazon-bedrock (its regions: {})",
+                    session.rules.version,
+                    allowed.join(", ")
+                ),
+            ));
+        }
+    }
+    if let Some(model) = &options.model
+        && !crate::fix::is_model_id(model)
+    {
+        return Err(Error::new(
+            "refusing --model",
+            format!("{model:?} is not a model id (letters, digits, `.`, `-`, `_`, `:`, `/`; at most 256)"),
+        ));
+    }
+    Ok(())
 }
 
 /// Runs `fix` on the setup `inputs` describe (offline: the live checks neither decide nor verify it).
 pub fn run(inputs: &Inputs, request: &FixRequest) -> FixRun {
     let mut inputs = inputs.clone();
     inputs.options.offline = true;
-    let refuse = |error: Error| FixRun { stdout: String::new(), error: Some(error), code: 1 };
+    // Could not do the job (unparsable or changed file, disk full, read-only file system): exit 2, so a
+    // script never mistakes "not fixed" for "fixed, failures remain".
+    let refuse = |error: Error| FixRun { stdout: String::new(), error: Some(error), code: 2 };
     let session = Session::new(Context::gather(inputs.clone()));
     let scrub = |text: &str| session.redactor.scrub(text);
+    if let Err(e) = validate_flags(&session, &request.fix) {
+        return refuse(e);
+    }
     if let Some(base) = session.config.base() {
         if let Some(e) = base.parse_error() {
             let cause = format!(
@@ -212,7 +260,13 @@ pub fn run(inputs: &Inputs, request: &FixRequest) -> FixRun {
         }
     }
     for f in &converged.held_back {
-        out.push_str(&format!("held  {:<18} {} (unsafe: rerun with --unsafe)\n", f.check, f.title));
+        match f.safety {
+            Safety::Refused => {
+                let why = f.note.as_deref().unwrap_or("unsafe to write");
+                out.push_str(&format!("held  {:<18} {} (refused: {why})\n", f.check, f.title));
+            }
+            _ => out.push_str(&format!("held  {:<18} {} (unsafe: rerun with --unsafe)\n", f.check, f.title)),
+        }
     }
     let files = converged.files;
     if files.is_empty() {
@@ -237,7 +291,7 @@ pub fn run(inputs: &Inputs, request: &FixRequest) -> FixRun {
                 let kept = backup.map(|b| format!(" (backup: {})", b.display())).unwrap_or_default();
                 out.push_str(&format!("\nwrote {}{kept}\n", file.path.display()));
             }
-            Err(e) => return FixRun { stdout: scrub(&out), error: Some(e), code: 1 },
+            Err(e) => return FixRun { stdout: scrub(&out), error: Some(e), code: 2 },
         }
     }
     // The result decides the exit code: the offline checks run again on what was written.

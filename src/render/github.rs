@@ -6,7 +6,10 @@
 //! does. A finding without a place of its own is annotated at line 1 of the evaluated file (without
 //! `col`), and its message says so.
 
+use std::io::Write;
+
 use super::Target;
+use super::stream::{LintStream, Scrub};
 use super::{display_path, message, place, reported};
 use crate::report::Status;
 
@@ -30,25 +33,44 @@ fn command(status: Status) -> &'static str {
 
 /// The workflow commands, one line per finding, in report order.
 pub fn render(targets: &[Target<'_>]) -> String {
+    super::stream::to_string(GithubStream, targets)
+}
+
+fn file_lines(target: &Target<'_>) -> String {
     let mut out = String::new();
-    for target in targets {
-        for result in &target.report.results {
-            for finding in reported(result) {
-                let (at, own) = place(target, finding);
-                let mut props = format!("file={},line={}", escape_property(&display_path(&at.file)), at.line);
-                if own {
-                    props.push_str(&format!(",col={}", at.column));
-                }
-                props.push_str(&format!(",title={}", escape_property(&format!("bedrock-doctor ({})", result.meta.id))));
-                out.push_str(&format!(
-                    "::{} {props}::{}\n",
-                    command(finding.status),
-                    escape_data(&message(target, finding))
-                ));
+    for result in &target.report.results {
+        for finding in reported(result) {
+            let (at, own) = place(target, finding);
+            let mut props = format!("file={},line={}", escape_property(&display_path(&at.file)), at.line);
+            if own {
+                props.push_str(&format!(",col={}", at.column));
             }
+            props.push_str(&format!(",title={}", escape_property(&format!("bedrock-doctor ({})", result.meta.id))));
+            out.push_str(&format!(
+                "::{} {props}::{}\n",
+                command(finding.status),
+                escape_data(&message(target, finding))
+            ));
         }
     }
     out
+}
+
+/// GitHub workflow commands, streamed: nothing before or after the lines.
+pub struct GithubStream;
+
+impl LintStream for GithubStream {
+    fn begin(&mut self, _out: &mut dyn Write) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn file(&mut self, target: &Target<'_>, scrub: Scrub<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+        out.write_all(scrub(&file_lines(target)).as_bytes())
+    }
+
+    fn end(&mut self, _out: &mut dyn Write) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

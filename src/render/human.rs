@@ -210,21 +210,50 @@ pub fn render(ctx: &Session, report: &Report, style: Style) -> String {
 
 /// `lint` for people: findings grouped by file, then a one-line tally.
 pub fn render_lint(targets: &[super::Target<'_>], version: &semver::Version, ascii: bool, color: bool) -> String {
-    let paint = Paint { style: Style { color, ascii, verbose: false } };
-    let mut out = String::new();
-    let (mut failing, mut warning) = (0, 0);
-    for target in targets {
+    super::stream::to_string(LintHuman::new(version, ascii, color), targets)
+}
+
+/// `lint` for people, streamed: each file with problems as it comes, then the tally.
+pub struct LintHuman {
+    paint: Paint,
+    version: String,
+    files: usize,
+    failing: usize,
+    warning: usize,
+}
+
+impl LintHuman {
+    /// A writer for the rules of Codex `version`.
+    pub fn new(version: &semver::Version, ascii: bool, color: bool) -> LintHuman {
+        let paint = Paint { style: Style { color, ascii, verbose: false } };
+        LintHuman { paint, version: version.to_string(), files: 0, failing: 0, warning: 0 }
+    }
+}
+
+impl super::stream::LintStream for LintHuman {
+    fn begin(&mut self, _out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn file(
+        &mut self,
+        target: &super::Target<'_>,
+        scrub: super::stream::Scrub<'_>,
+        sink: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        let paint = &self.paint;
         let report = target.report;
-        let status = report.status();
-        match status {
-            Status::Fail => failing += 1,
-            Status::Warn => warning += 1,
+        self.files += 1;
+        match report.status() {
+            Status::Fail => self.failing += 1,
+            Status::Warn => self.warning += 1,
             _ => {}
         }
         let problems: Vec<_> = report.results.iter().filter(|r| r.status() >= Status::Warn).collect();
         if problems.is_empty() {
-            continue;
+            return Ok(());
         }
+        let mut out = String::new();
         let _ = writeln!(out, "{}", paint.heading(&target.file.display().to_string()));
         let width = problems.iter().map(|r| r.meta.id.as_str().len()).max().unwrap_or(0);
         for result in problems {
@@ -244,14 +273,18 @@ pub fn render_lint(targets: &[super::Target<'_>], version: &semver::Version, asc
             }
         }
         out.push('\n');
+        sink.write_all(scrub(&out).as_bytes())
     }
-    let _ = writeln!(
-        out,
-        "{} file(s) checked with the rules of Codex {version}: {} failing, {} with warnings, {} clean",
-        targets.len(),
-        failing,
-        warning,
-        targets.len() - failing - warning
-    );
-    out
+
+    fn end(&mut self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let tally = format!(
+            "{} file(s) checked with the rules of Codex {}: {} failing, {} with warnings, {} clean\n",
+            self.files,
+            self.version,
+            self.failing,
+            self.warning,
+            self.files - self.failing - self.warning
+        );
+        out.write_all(tally.as_bytes())
+    }
 }

@@ -1,17 +1,11 @@
 //! The JSON report (PRODUCT.md, `schema_version` 1).
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::context::Location;
 use crate::report::{CheckResult, Report};
 use crate::session::Session;
-
-fn location(loc: &Option<Location>) -> Value {
-    match loc {
-        Some(l) => json!({"file": l.file.display().to_string(), "line": l.line, "column": l.column}),
-        None => Value::Null,
-    }
-}
 
 /// The `prediction` object.
 pub fn prediction(ctx: &Session) -> Value {
@@ -42,30 +36,95 @@ pub fn prediction(ctx: &Session) -> Value {
 
 /// One check as JSON (shared by `check` and `lint`).
 pub fn check(result: &CheckResult) -> Value {
-    let outcome = &result.outcome;
-    let headline = outcome.headline();
-    let mut details = outcome.details.clone();
-    if !outcome.findings.is_empty() {
-        let findings: Vec<Value> = outcome
-            .findings
-            .iter()
-            .map(|f| json!({"status": f.status.as_str(), "message": f.message, "remediation": f.remediation, "location": location(&f.location)}))
-            .collect();
-        details.insert("findings".into(), Value::Array(findings));
+    serde_json::to_value(CheckJson::of(result)).unwrap_or(Value::Null)
+}
+
+/// One check as the JSON report writes it, borrowed from the result: `lint` serialises it straight to
+/// text, without building (and cloning the details into) a value tree per check.
+#[derive(Serialize)]
+struct CheckJson<'a> {
+    id: crate::meta::CheckId,
+    status: &'static str,
+    summary: String,
+    details: Details<'a>,
+    remediation: Option<&'a str>,
+    fix: FixJson,
+    location: Option<LocationJson<'a>>,
+    duration_ms: f64,
+}
+
+impl<'a> CheckJson<'a> {
+    fn of(result: &'a CheckResult) -> CheckJson<'a> {
+        let headline = result.outcome.headline();
+        CheckJson {
+            id: result.meta.id,
+            status: result.status().as_str(),
+            summary: result.summary(),
+            details: Details { map: &result.outcome.details, findings: &result.outcome.findings },
+            remediation: headline.and_then(|f| f.remediation.as_deref()),
+            fix: FixJson { available: result.fix.is_some(), safe: result.fix.is_some_and(|f| f.safe) },
+            location: headline.and_then(|f| f.location.as_ref()).map(LocationJson),
+            duration_ms: result.duration.as_secs_f64() * 1000.0,
+        }
     }
-    json!({
-        "id": result.meta.id,
-        "status": result.status().as_str(),
-        "summary": result.summary(),
-        "details": details,
-        "remediation": headline.and_then(|f| f.remediation.clone()),
-                "fix": match result.fix {
-            Some(f) => json!({"available": true, "safe": f.safe}),
-            None => json!({"available": false, "safe": false}),
-        },
-        "location": location(&headline.and_then(|f| f.location.clone())),
-        "duration_ms": result.duration.as_secs_f64() * 1000.0,
-    })
+}
+
+#[derive(Serialize)]
+struct FixJson {
+    available: bool,
+    safe: bool,
+}
+
+/// The check's details, then its findings (when it has any) under `findings`.
+struct Details<'a> {
+    map: &'a serde_json::Map<String, Value>,
+    findings: &'a [crate::report::Finding],
+}
+
+impl Serialize for Details<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let has_findings = !self.findings.is_empty();
+        let mut map = serializer.serialize_map(None)?;
+        for (key, value) in self.map {
+            if !(has_findings && key == "findings") {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        if has_findings {
+            let findings: Vec<FindingJson<'_>> = self.findings.iter().map(FindingJson).collect();
+            map.serialize_entry("findings", &findings)?;
+        }
+        map.end()
+    }
+}
+
+struct FindingJson<'a>(&'a crate::report::Finding);
+
+impl Serialize for FindingJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let f = self.0;
+        let mut map = serializer.serialize_map(Some(4))?;
+        map.serialize_entry("status", f.status.as_str())?;
+        map.serialize_entry("message", &f.message)?;
+        map.serialize_entry("remediation", &f.remediation)?;
+        map.serialize_entry("location", &f.location.as_ref().map(LocationJson))?;
+        map.end()
+    }
+}
+
+struct LocationJson<'a>(&'a Location);
+
+impl Serialize for LocationJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("file", &self.0.file.display().to_string())?;
+        map.serialize_entry("line", &self.0.line)?;
+        map.serialize_entry("column", &self.0.column)?;
+        map.end()
+    }
 }
 
 /// The whole report as pretty JSON.
@@ -82,31 +141,66 @@ pub fn render(ctx: &Session, report: &Report) -> String {
     out
 }
 
-/// `lint` as JSON: one entry per file, each with the check objects of the `check` report. Written
-/// compactly and a file at a time: over thousands of templates a single pretty-printed value tree costs
-/// more than the checks themselves.
+/// `lint` as JSON: one entry per file, each with the check objects of the `check` report.
 pub fn render_lint(targets: &[super::Target<'_>], version: &semver::Version) -> String {
-    let worst = targets.iter().map(|t| t.report.status()).max().unwrap_or(crate::report::Status::Pass);
-    let head = json!({
-        "schema_version": 1,
-        "tool": {"name": "bedrock-doctor", "version": env!("CARGO_PKG_VERSION")},
-        "status": worst.as_str(),
-        "codex_version": version.to_string(),
-    });
-    let mut out = head.to_string();
-    out.pop(); // the closing brace; `files` follows
-    out.push_str(",\"files\":[");
-    for (i, t) in targets.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        let file = json!({
-            "path": t.file.display().to_string(),
-            "status": t.report.status().as_str(),
-            "checks": t.report.results.iter().map(check).collect::<Vec<_>>(),
-        });
-        out.push_str(&file.to_string());
+    super::stream::to_string(LintJson::new(version), targets)
+}
+
+/// `lint` JSON, streamed and compact: the head, each file's object, then the overall `status` (last,
+/// because it is known only at the end; JSON members are unordered).
+pub struct LintJson {
+    version: String,
+    worst: crate::report::Status,
+    first: bool,
+}
+
+impl LintJson {
+    /// A writer for the rules of Codex `version`.
+    pub fn new(version: &semver::Version) -> LintJson {
+        LintJson { version: version.to_string(), worst: crate::report::Status::Pass, first: true }
     }
-    out.push_str("]}\n");
-    out
+}
+
+impl super::stream::LintStream for LintJson {
+    fn begin(&mut self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let head = json!({
+            "schema_version": 1,
+            "tool": {"name": "bedrock-doctor", "version": env!("CARGO_PKG_VERSION")},
+            "codex_version": self.version,
+        });
+        let mut text = head.to_string();
+        text.pop(); // the closing brace; `files` follows
+        text.push_str(",\"files\":[");
+        out.write_all(text.as_bytes())
+    }
+
+    fn file(
+        &mut self,
+        t: &super::Target<'_>,
+        scrub: super::stream::Scrub<'_>,
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        let status = t.report.status();
+        self.worst = self.worst.max(status);
+        #[derive(Serialize)]
+        struct FileJson<'a> {
+            path: String,
+            status: &'static str,
+            checks: Vec<CheckJson<'a>>,
+        }
+        let file = FileJson {
+            path: t.file.display().to_string(),
+            status: status.as_str(),
+            checks: t.report.results.iter().map(CheckJson::of).collect(),
+        };
+        if !std::mem::take(&mut self.first) {
+            out.write_all(b",")?;
+        }
+        let text = serde_json::to_string(&file).unwrap_or_default();
+        out.write_all(scrub(&text).as_bytes())
+    }
+
+    fn end(&mut self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        out.write_all(format!("],\"status\":\"{}\"}}\n", self.worst.as_str()).as_bytes())
+    }
 }

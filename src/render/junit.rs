@@ -125,26 +125,60 @@ fn testcase(target: &Target<'_>, file: &str, result: &CheckResult, out: &mut Str
 
 /// The JUnit XML document.
 pub fn render(targets: &[Target<'_>]) -> String {
-    let mut total = Counts::default();
-    let mut suites = String::new();
-    for target in targets {
+    super::stream::to_string(JunitStream::default(), targets)
+}
+
+/// JUnit, streamed. The totals belong on the opening `<testsuites>` tag and are known only at the end,
+/// so the suites go to an anonymous temporary file (deleted by the OS when closed) and are copied out
+/// after the opening tag: memory stays flat however many files there are.
+#[derive(Default)]
+pub struct JunitStream {
+    total: Counts,
+    spool: Option<std::fs::File>,
+}
+
+impl super::stream::LintStream for JunitStream {
+    fn begin(&mut self, _out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn file(
+        &mut self,
+        target: &Target<'_>,
+        scrub: super::stream::Scrub<'_>,
+        _out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        use std::io::Write as _;
         let file = display_path(target.file);
         let mut counts = Counts::default();
         let mut cases = String::new();
         for result in &target.report.results {
             counts.add(result);
-            total.add(result);
+            self.total.add(result);
             testcase(target, &file, result, &mut cases);
         }
-        let _ = writeln!(suites, "  <testsuite name=\"{}\" {}>", escape(&file), counts.attributes());
-        suites.push_str(&cases);
-        suites.push_str("  </testsuite>\n");
+        let mut suite = String::new();
+        let _ = writeln!(suite, "  <testsuite name=\"{}\" {}>", escape(&file), counts.attributes());
+        suite.push_str(&cases);
+        suite.push_str("  </testsuite>\n");
+        let spool = match &mut self.spool {
+            Some(f) => f,
+            None => self.spool.insert(tempfile::tempfile()?),
+        };
+        spool.write_all(scrub(&suite).as_bytes())
     }
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(out, "<testsuites name=\"bedrock-doctor\" {}>", total.attributes());
-    out.push_str(&suites);
-    out.push_str("</testsuites>\n");
-    out
+
+    fn end(&mut self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        use std::io::Seek as _;
+        let mut head = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let _ = writeln!(head, "<testsuites name=\"bedrock-doctor\" {}>", self.total.attributes());
+        out.write_all(head.as_bytes())?;
+        if let Some(spool) = &mut self.spool {
+            spool.rewind()?;
+            std::io::copy(spool, out)?;
+        }
+        out.write_all(b"</testsuites>\n")
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod sarif;
+pub mod stream;
 
 use std::path::{Component, Path};
 
@@ -59,6 +60,17 @@ pub fn render(format: Format, ctx: &Session, report: &Report, style: Style) -> S
         Format::Sarif => sarif::render(&targets),
         Format::Github => github::render(&targets),
         Format::Junit => junit::render(&targets),
+    }
+}
+
+/// The streaming writer of `lint` output in `format`.
+pub fn lint_stream(format: Format, version: &semver::Version, ascii: bool, color: bool) -> Box<dyn stream::LintStream> {
+    match format {
+        Format::Human => Box::new(human::LintHuman::new(version, ascii, color)),
+        Format::Json => Box::new(json::LintJson::new(version)),
+        Format::Sarif => Box::new(sarif::SarifStream::default()),
+        Format::Github => Box::new(github::GithubStream),
+        Format::Junit => Box::new(junit::JunitStream::default()),
     }
 }
 

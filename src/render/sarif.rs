@@ -20,23 +20,6 @@ use crate::report::Status;
 pub const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 #[derive(Serialize)]
-struct Log<'a> {
-    #[serde(rename = "$schema")]
-    schema: &'static str,
-    version: &'static str,
-    runs: Vec<Run<'a>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Run<'a> {
-    tool: Tool<'a>,
-    /// `Location::column` counts characters, not UTF-16 units (SARIF's default for JSON).
-    column_kind: &'static str,
-    results: Vec<SarifResult>,
-}
-
-#[derive(Serialize)]
 struct Tool<'a> {
     driver: Driver<'a>,
 }
@@ -204,21 +187,50 @@ fn rule(meta: &CheckMeta) -> Rule<'_> {
 
 /// The SARIF log, pretty-printed.
 pub fn render(targets: &[Target<'_>]) -> String {
-    let mut rules: Vec<Rule<'_>> = Vec::new();
-    let mut results = Vec::new();
-    for target in targets {
+    super::stream::to_string(SarifStream::default(), targets)
+}
+
+/// Indents every line of `text` but the first by `n` spaces.
+fn indent_rest(text: &str, n: usize) -> String {
+    text.replace('\n', &format!("\n{}", " ".repeat(n)))
+}
+
+/// SARIF, streamed: the log's opening, each result as it comes, then the tool with the rules seen
+/// (after the results: the rules are known only at the end, and JSON members are unordered).
+#[derive(Default)]
+pub struct SarifStream {
+    rules: Vec<&'static CheckMeta>,
+    results: usize,
+}
+
+impl super::stream::LintStream for SarifStream {
+    fn begin(&mut self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let head = format!(
+            "{{\n  \"$schema\": {},\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {{\n      \"columnKind\": \"unicodeCodePoints\",\n      \"results\": [",
+            serde_json::Value::from(SCHEMA)
+        );
+        out.write_all(head.as_bytes())
+    }
+
+    fn file(
+        &mut self,
+        target: &Target<'_>,
+        scrub: super::stream::Scrub<'_>,
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        let mut text = String::new();
         for result in &target.report.results {
             let meta = result.meta;
-            let rule_index = match rules.iter().position(|r| r.id == meta.id.as_str()) {
+            let rule_index = match self.rules.iter().position(|r| r.id == meta.id) {
                 Some(i) => i,
                 None => {
-                    rules.push(rule(meta));
-                    rules.len() - 1
+                    self.rules.push(meta);
+                    self.rules.len() - 1
                 }
             };
             for finding in reported(result) {
                 let (at, _) = place(target, finding);
-                results.push(SarifResult {
+                let item = SarifResult {
                     rule_id: meta.id.as_str().to_owned(),
                     rule_index,
                     level: level(finding.status),
@@ -229,29 +241,28 @@ pub fn render(targets: &[Target<'_>]) -> String {
                             region: Region { start_line: at.line, start_column: Some(at.column) },
                         },
                     }],
-                });
+                };
+                text.push_str(if self.results == 0 { "\n        " } else { ",\n        " });
+                text.push_str(&indent_rest(&serde_json::to_string_pretty(&item).unwrap_or_default(), 8));
+                self.results += 1;
             }
         }
+        out.write_all(scrub(&text).as_bytes())
     }
-    let log = Log {
-        schema: SCHEMA,
-        version: "2.1.0",
-        runs: vec![Run {
-            tool: Tool {
-                driver: Driver {
-                    name: "bedrock-doctor",
-                    version: env!("CARGO_PKG_VERSION"),
-                    semantic_version: env!("CARGO_PKG_VERSION"),
-                    rules,
-                },
+
+    fn end(&mut self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let tool = Tool {
+            driver: Driver {
+                name: "bedrock-doctor",
+                version: env!("CARGO_PKG_VERSION"),
+                semantic_version: env!("CARGO_PKG_VERSION"),
+                rules: self.rules.iter().map(|m| rule(m)).collect(),
             },
-            column_kind: "unicodeCodePoints",
-            results,
-        }],
-    };
-    let mut out = serde_json::to_string_pretty(&log).unwrap_or_default();
-    out.push('\n');
-    out
+        };
+        let close = if self.results == 0 { "]" } else { "\n      ]" };
+        let tool = indent_rest(&serde_json::to_string_pretty(&tool).unwrap_or_default(), 6);
+        out.write_all(format!("{close},\n      \"tool\": {tool}\n    }}\n  ]\n}}\n").as_bytes())
+    }
 }
 
 #[cfg(test)]
