@@ -362,23 +362,6 @@ mod tests {
     }
 }
 
-/// Whether `s` is an AWS region name, by syntax, in any partition: `us-east-1`, `us-gov-west-1`,
-/// `cn-north-1`, `us-iso-east-1`, `us-isob-east-1`, `eusc-de-east-1`. Lowercase ASCII letter segments
-/// joined by hyphens, ending in a number segment; at most 32 characters. A region is pasted into host
-/// names, so anything else (`x@127.0.0.1#`, `us-east-1.evil.com`, an availability zone `us-east-1a`,
-/// uppercase that Codex compares case-sensitively) is refused before it reaches a URL or a file.
-pub fn is_region_name(s: &str) -> bool {
-    if s.is_empty() || s.len() > 32 {
-        return false;
-    }
-    let segments: Vec<&str> = s.split('-').collect();
-    let Some((last, words)) = segments.split_last() else { return false };
-    words.len() >= 2
-        && words.iter().all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
-        && (1..=2).contains(&last.len())
-        && last.bytes().all(|b| b.is_ascii_digit())
-}
-
 #[cfg(test)]
 mod region_name_tests {
     use super::is_region_name;
