@@ -168,7 +168,9 @@ fn emit(text: &str) -> Result<(), i32> {
 }
 
 fn usage_error(message: &str) -> i32 {
-    eprintln!("bedrock-doctor: {message}");
+    // A usage error can quote input (a path, a policy file's TOML error): no control character or
+    // credential-shaped text from it reaches the terminal.
+    eprintln!("bedrock-doctor: {}", crate::redact::scrub_plain(message));
     2
 }
 
@@ -232,9 +234,9 @@ fn check(c: &Common) -> i32 {
     let report = runner::run(ctx.clone(), &selection, spinner);
     let style = Style { color, ascii: c.ascii, verbose: c.verbose };
     let redactor = ctx.redactor.clone().with(report.secrets.clone());
-    let text = redactor.scrub(&render::render(c.format, &ctx, &report, style));
-    match emit(&text) {
-        Ok(()) => report.exit_code(c.strict),
+    let code = report.exit_code(c.strict);
+    match emit(&render::render(c.format, &ctx, report, &redactor, style)) {
+        Ok(()) => code,
         Err(code) => code,
     }
 }
@@ -256,7 +258,7 @@ fn fix(c: &Common, args: &FixArgs) -> i32 {
     let done = run(&Inputs::from_process(options(c)), &request);
     let written = emit(&done.stdout);
     if let Some(e) = &done.error {
-        eprintln!("bedrock-doctor: {e}");
+        eprintln!("bedrock-doctor: {}", crate::redact::scrub_plain(&e.to_string()));
     }
     match written {
         Ok(()) => done.code,
@@ -288,8 +290,9 @@ fn lint(c: &Common, args: &LintArgs) -> i32 {
     };
     let options = LintOptions { version: version.clone(), policy, selection };
     let reports = lint::lint(&files, &options);
-    let redactor = Redactor::new(reports.iter().flat_map(|r| r.secrets.iter().cloned()));
-    let targets: Vec<Target<'_>> = reports.iter().map(|r| Target { file: &r.path, report: &r.report }).collect();
+    let redactor = Redactor::merge(reports.iter().map(|r| &r.redactor));
+    let shown = render::lint_targets(&redactor, reports.into_iter().map(|r| (r.path, r.report)));
+    let targets: Vec<Target<'_>> = shown.iter().map(|(file, report)| Target { file, report }).collect();
     let text = match c.format {
         Format::Human => {
             let env = Inputs::from_process(Options::default()).env;
@@ -300,7 +303,7 @@ fn lint(c: &Common, args: &LintArgs) -> i32 {
         Format::Github => render::github::render(&targets),
         Format::Junit => render::junit::render(&targets),
     };
-    if let Err(code) = emit(&redactor.scrub(&text)) {
+    if let Err(code) = emit(&text) {
         return code;
     }
 
@@ -323,7 +326,7 @@ fn iam(c: &Common) -> i32 {
     match crate::iam::policy(&ctx) {
         Ok(policy) => emit(&(serde_json::to_string_pretty(&policy).unwrap_or_default() + "\n")).err().unwrap_or(0),
         Err(why) => {
-            eprintln!("bedrock-doctor: {why}");
+            eprintln!("bedrock-doctor: {}", ctx.redactor.scrub(&why.to_string()));
             1
         }
     }

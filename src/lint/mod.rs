@@ -17,6 +17,7 @@ use crate::checks::{CHECKS, Runner};
 use crate::context::{Context, Inputs, Location, Mode, Options};
 use crate::error::Error;
 use crate::meta::CheckId;
+use crate::redact::Redactor;
 use crate::report::{CheckResult, Finding, Outcome, Report};
 use crate::runner::Selection;
 use crate::session::Session;
@@ -46,8 +47,8 @@ pub struct FileReport {
     pub path: PathBuf,
     /// Its report.
     pub report: Report,
-    /// Secrets seen in it, for scrubbing output.
-    pub secrets: Vec<String>,
+    /// What it knows of the file's secrets, for redacting the output.
+    pub redactor: Redactor,
 }
 
 /// `lint` settings.
@@ -146,7 +147,7 @@ pub fn lint(files: &[PathBuf], options: &LintOptions) -> Vec<FileReport> {
             slot.unwrap_or_else(|| FileReport {
                 path: path.clone(),
                 report: Report { results: vec![crashed(path)], secrets: Vec::new() },
-                secrets: Vec::new(),
+                redactor: Redactor::default(),
             })
         })
         .collect()
@@ -205,8 +206,11 @@ fn lint_config(path: &Path, template: &Template, options: &LintOptions) -> FileR
         let outcome = policy::evaluate(policy, &ctx);
         results.push(CheckResult { meta: &policy::META, outcome, duration: start.elapsed(), fix: None });
     }
-    let secrets = ctx.redactor.secrets().to_vec();
-    FileReport { path: path.to_path_buf(), report: Report { results, secrets: Vec::new() }, secrets }
+    FileReport {
+        path: path.to_path_buf(),
+        report: Report { results, secrets: Vec::new() },
+        redactor: ctx.redactor.clone(),
+    }
 }
 
 fn lint_dotenv(path: &Path) -> FileReport {
@@ -230,7 +234,8 @@ fn lint_dotenv(path: &Path) -> FileReport {
         }
     }
     let result = CheckResult { meta, outcome, duration: start.elapsed(), fix: None };
-    FileReport { path: path.to_path_buf(), report: Report { results: vec![result], secrets: Vec::new() }, secrets }
+    let redactor = Redactor::new(secrets);
+    FileReport { path: path.to_path_buf(), report: Report { results: vec![result], secrets: Vec::new() }, redactor }
 }
 
 #[cfg(test)]
@@ -275,6 +280,6 @@ mod tests {
         .unwrap();
         let report = lint_file(&env, &options());
         assert_eq!(report.report.status().as_str(), "fail");
-        assert_eq!(report.secrets.len(), 1);
+        assert_eq!(report.redactor.secrets().len(), 1);
     }
 }

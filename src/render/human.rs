@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use owo_colors::OwoColorize;
 
 use super::Style;
+use crate::redact::{Redacted, RunFacts};
 use crate::report::{Report, Status};
-use crate::session::Session;
 
 struct Paint {
     style: Style,
@@ -47,8 +47,8 @@ impl Paint {
     }
 }
 
-fn prediction(ctx: &Session, paint: &Paint, out: &mut String) {
-    let p = &ctx.prediction;
+fn prediction(facts: &RunFacts, paint: &Paint, out: &mut String) {
+    let p = &facts.prediction;
     let _ = writeln!(out, "{}", paint.heading("What Codex will do"));
     let mut row = |label: &str, value: String| {
         let _ = writeln!(out, "  {label:<9} {value}");
@@ -92,11 +92,11 @@ fn prediction(ctx: &Session, paint: &Paint, out: &mut String) {
 }
 
 /// Renders the report.
-pub fn render(ctx: &Session, report: &Report, style: Style) -> String {
+pub fn render(facts: &Redacted<RunFacts>, report: &Redacted<Report>, style: Style) -> String {
+    let (facts, report): (&RunFacts, &Report) = (facts, report);
     let paint = Paint { style };
     let mut out = String::new();
-    let codex = &ctx.codex;
-    let origin = match (&codex.binary, codex.source.as_str()) {
+    let origin = match (&facts.codex_binary, facts.codex_version_source) {
         (Some(b), "path") => b.display().to_string(),
         (_, source) => source.to_owned(),
     };
@@ -104,10 +104,10 @@ pub fn render(ctx: &Session, report: &Report, style: Style) -> String {
         out,
         "bedrock-doctor {} · Codex {} ({origin}) · rules verified {}\n",
         env!("CARGO_PKG_VERSION"),
-        codex.version,
-        ctx.rules.catalog().meta.verified
+        facts.codex_version,
+        facts.rules_verified
     );
-    prediction(ctx, &paint, &mut out);
+    prediction(facts, &paint, &mut out);
     let _ = writeln!(out, "\n{}", paint.heading("Checks"));
     let width = report.results.iter().map(|r| r.meta.id.as_str().len()).max().unwrap_or(0);
     for result in &report.results {

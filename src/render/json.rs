@@ -3,8 +3,8 @@
 use serde_json::{Value, json};
 
 use crate::context::Location;
+use crate::redact::{Redacted, RunFacts};
 use crate::report::{CheckResult, Report};
-use crate::session::Session;
 
 fn location(loc: &Option<Location>) -> Value {
     match loc {
@@ -14,11 +14,11 @@ fn location(loc: &Option<Location>) -> Value {
 }
 
 /// The `prediction` object.
-pub fn prediction(ctx: &Session) -> Value {
-    let p = &ctx.prediction;
+pub fn prediction(facts: &Redacted<RunFacts>) -> Value {
+    let p = &facts.prediction;
     json!({
-        "codex_version": ctx.codex.version.to_string(),
-        "codex_version_source": ctx.codex.source.as_str(),
+        "codex_version": facts.codex_version,
+        "codex_version_source": facts.codex_version_source,
         "provider": p.provider.as_deref().unwrap_or("openai"),
         "model": p.model,
         "auth": p.auth.as_ref().map(|a| json!({
@@ -37,7 +37,7 @@ pub fn prediction(ctx: &Session) -> Value {
 }
 
 /// One check as JSON (shared by `check` and `lint`).
-pub fn check(result: &CheckResult) -> Value {
+fn check(result: &CheckResult) -> Value {
     let outcome = &result.outcome;
     let headline = outcome.headline();
     let mut details = outcome.details.clone();
@@ -65,12 +65,13 @@ pub fn check(result: &CheckResult) -> Value {
 }
 
 /// The whole report as pretty JSON.
-pub fn render(ctx: &Session, report: &Report) -> String {
+pub fn render(facts: &Redacted<RunFacts>, report: &Redacted<Report>) -> String {
+    let report: &Report = report;
     let value = json!({
         "schema_version": 1,
         "tool": {"name": "bedrock-doctor", "version": env!("CARGO_PKG_VERSION")},
         "status": report.status().as_str(),
-        "prediction": prediction(ctx),
+        "prediction": prediction(facts),
         "checks": report.results.iter().map(check).collect::<Vec<_>>(),
     });
     let mut out = serde_json::to_string_pretty(&value).unwrap_or_default();
