@@ -18,6 +18,7 @@
 //!    controls are written as `\u{…}`: an `ESC ] 52` clipboard write, `ESC [2K` or `\r` in a config value
 //!    reaches no terminal and no CI log.
 
+use std::borrow::Cow;
 use std::ops::Deref;
 use std::path::PathBuf;
 
@@ -184,12 +185,34 @@ impl Redactor {
 
     /// `text` for printing outside a report (a diff, an error on stderr): every net of the module.
     pub fn scrub(&self, text: &str) -> String {
-        let known = match self.matcher() {
-            Some((ac, replacements)) => ac.replace_all(text, replacements),
-            None => text.to_owned(),
-        };
-        escape_controls(&mask_in_text(&mask_key_shapes(&known)))
+        self.scrub_cow(text).into_owned()
     }
+
+    /// Every net, each skipped without allocating when a cheap test shows it has nothing to do: a
+    /// report holds thousands of short strings (`lint` over thousands of templates), nearly all clean.
+    fn scrub_cow<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let mut out = Cow::Borrowed(text);
+        if let Some((ac, replacements)) = self.matcher()
+            && ac.is_match(text)
+        {
+            out = Cow::Owned(ac.replace_all(text, replacements));
+        }
+        if SHOWN_PREFIXES.iter().any(|p| out.contains(p)) {
+            out = Cow::Owned(mask_key_shapes(&out));
+        }
+        if out.contains("://") || out.contains("invalid type: string") || has_auth_scheme(&out) {
+            out = Cow::Owned(mask_in_text(&out));
+        }
+        if out.chars().any(is_unsafe_char) {
+            out = Cow::Owned(escape_controls(&out));
+        }
+        out
+    }
+}
+
+/// Whether `text` holds `bearer ` or `basic ` in any case.
+fn has_auth_scheme(text: &str) -> bool {
+    text.as_bytes().windows(6).any(|w| w.eq_ignore_ascii_case(b"basic ") || w[..5].eq_ignore_ascii_case(b"beare"))
 }
 
 /// `text` printed without a context (a usage error): every net but the known secrets.
@@ -474,8 +497,7 @@ impl<T: Scrub> sealed::Sealed for Vec<T> {}
 
 impl Scrub for String {
     fn scrub_with(&mut self, r: &Redactor) {
-        let clean = r.scrub(self);
-        if clean != *self {
+        if let Cow::Owned(clean) = r.scrub_cow(self) {
             *self = clean;
         }
     }
@@ -484,8 +506,7 @@ impl Scrub for String {
 impl Scrub for PathBuf {
     fn scrub_with(&mut self, r: &Redactor) {
         let shown = self.to_string_lossy();
-        let clean = r.scrub(&shown);
-        if clean != shown {
+        if let Cow::Owned(clean) = r.scrub_cow(&shown) {
             *self = PathBuf::from(clean);
         }
     }
@@ -517,7 +538,11 @@ impl Scrub for Value {
 }
 
 fn scrub_map(map: &mut Map<String, Value>, r: &Redactor) {
-    // Keys too: a details map can be keyed by a config key the user wrote.
+    // Keys too: a details map can be keyed by a config key the user wrote (rebuilt only then).
+    if map.keys().all(|k| matches!(r.scrub_cow(k), Cow::Borrowed(_))) {
+        map.values_mut().for_each(|v| v.scrub_with(r));
+        return;
+    }
     let old = std::mem::take(map);
     for (mut key, mut value) in old {
         key.scrub_with(r);
