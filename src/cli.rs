@@ -324,7 +324,12 @@ fn iam(c: &Common) -> i32 {
     opts.offline = true;
     let ctx = Session::new(Context::gather(Inputs::from_process(opts)));
     match crate::iam::policy(&ctx) {
-        Ok(policy) => emit(&(serde_json::to_string_pretty(&policy).unwrap_or_default() + "\n")).err().unwrap_or(0),
+        // The policy quotes the configured region and model: control characters in them are shown
+        // escaped (`\u{…}` is plain text inside a JSON string, so the document stays valid).
+        Ok(policy) => {
+            let text = serde_json::to_string_pretty(&policy).unwrap_or_default() + "\n";
+            emit(&ctx.redactor.scrub(&text)).err().unwrap_or(0)
+        }
         Err(why) => {
             eprintln!("bedrock-doctor: {}", ctx.redactor.scrub(&why.to_string()));
             1

@@ -247,6 +247,10 @@ fn secrets_of(ctx: &Context) -> Vec<String> {
             found.extend(crate::secrets::scan_config(text, file.table()).into_iter().map(|hit| hit.value));
         }
     }
+    // Credentials given with `-c key=value` (no file to scan).
+    for layer in ctx.config.layers.iter().filter(|l| l.file.is_none()) {
+        found.extend(crate::secrets::scan_table(&layer.root).into_iter().map(|hit| hit.value));
+    }
     // Every URL in any layer (files and `-c`): its userinfo, query values and fragment.
     for layer in &ctx.config.layers {
         for_each_string(&layer.root, &mut |value| {

@@ -206,16 +206,26 @@ pub fn url_parts(text: &str) -> Vec<UrlPart<'_>> {
 pub fn scan_config(text: &str, root: Option<&toml_edit::Table>) -> Vec<SecretHit> {
     let Some(root) = root else { return scan(text) };
     let mut hits = scan_shapes(text);
+    hits.extend(scan_table(root).into_iter().map(|mut h| {
+        // The span covers the opening quote; point at the value itself.
+        h.offset = (h.offset + 1).min(text.len());
+        h
+    }));
+    finish(hits)
+}
+
+/// The string values of a parsed table whose key means a credential (see [`scan_config`]); offsets are
+/// those of the values' spans (0 for a table built from `-c` overrides, which has none).
+pub fn scan_table(root: &toml_edit::Table) -> Vec<SecretHit> {
+    let mut hits = Vec::new();
     let mut path: Vec<String> = Vec::new();
     walk_table(root, &mut path, &mut |path, value, span| {
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
         if let Some((kind, secret)) = config_value_kind(&keys, value) {
-            // The span covers the opening quote; point at the value itself.
-            let offset = span.map_or(0, |s| (s.start + 1).min(text.len()));
-            hits.push(SecretHit { kind, value: secret.to_owned(), offset });
+            hits.push(SecretHit { kind, value: secret.to_owned(), offset: span.map_or(0, |s| s.start) });
         }
     });
-    finish(hits)
+    hits
 }
 
 /// Called with each string value of a TOML tree: its key path, the value and its span.

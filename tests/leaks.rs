@@ -271,3 +271,48 @@ fn secrets_in_dotenv_templates_are_masked_in_every_lint_format() {
     let findings = &report["files"][0]["checks"][0]["details"]["findings"];
     assert_eq!(findings.as_array().map(Vec::len), Some(2), "{findings:#}");
 }
+
+#[test]
+fn a_credential_given_with_dash_c_is_known_to_the_redactor() {
+    let token = "ZQXOVERRIDEtoken%&<>Kk4Jj3";
+    let env = TestEnv::new().config(&format!("{BEDROCK_HEAD}{AWS_TABLE}"));
+    let bearer = format!("model_providers.gateway.experimental_bearer_token={token}");
+    // The same value echoed back as the model id.
+    let model = format!("model={token}");
+    for format in FORMATS {
+        let run = env.run(&[
+            "check",
+            "--offline",
+            "--codex-version",
+            "0.169.0",
+            "--format",
+            format,
+            "-c",
+            &bearer,
+            "-c",
+            &model,
+        ]);
+        assert!(run.code == 0 || run.code == 1, "{format}: exit {} {}", run.code, run.stderr);
+        assert!(run.stdout.contains("model-id"), "{format}:\n{}", run.stdout);
+        let leaks = leaked(&run, &[token]);
+        assert!(leaks.is_empty(), "{format}: {leaks:?}\n{}", run.stdout);
+    }
+}
+
+#[test]
+fn iam_and_usage_errors_show_control_characters_escaped() {
+    let env = TestEnv::new()
+        .config(&format!(
+            "{BEDROCK_HEAD}model = \"openai.gpt-5.5\"\n[model_providers.amazon-bedrock.aws]\nregion = \"us-east-1\\u202e\\u001b[2K\"\n"
+        ))
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+    let run = env.run(&["iam"]);
+    // The region is quoted, in the policy or in the refusal.
+    assert!(run.stdout.contains("us-east-1") || run.stderr.contains("us-east-1"), "{run:?}");
+    assert!(leaked(&run, &[]).is_empty(), "{:?}", leaked(&run, &[]));
+    // A path named with an escape, given to lint, in its usage error.
+    let run = env.run(&["lint", "/nonexistent/\u{1b}]52;c;aGk=\u{7}.toml"]);
+    assert_eq!(run.code, 2);
+    assert!(leaked(&run, &[]).is_empty(), "{:?}", leaked(&run, &[]));
+}
