@@ -96,6 +96,25 @@ fn kind_for_name(name: &str) -> Option<SecretKind> {
     }
 }
 
+/// Keys whose value can only be a credential written out (Codex's `experimental_bearer_token` is sent as
+/// `Authorization: Bearer <value>`; the AWS file keys; passwords): any value that is not a placeholder
+/// counts, however short, rather than only values that look random.
+fn is_definite(name: &str) -> bool {
+    let n = name.to_ascii_lowercase().replace('-', "_");
+    matches!(
+        n.as_str(),
+        "experimental_bearer_token" | "aws_secret_access_key" | "aws_session_token" | "aws_bearer_token_bedrock"
+    ) || n.ends_with("password")
+}
+
+/// A credential written out: 8 characters or more, not a placeholder, and not an environment variable's
+/// name (`AWS_BEARER_TOKEN_BEDROCK` there is a mistake, not a secret).
+fn looks_literal(value: &str) -> bool {
+    let v = value.trim();
+    let var_name = v.contains('_') && v.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    v.chars().count() >= 8 && !var_name && !is_placeholder(v)
+}
+
 /// HTTP headers whose value is a credential (`http_headers` of a provider or an MCP server sends the
 /// value as written).
 fn is_credential_header(name: &str) -> bool {
@@ -113,7 +132,7 @@ fn credential_in_header_value(value: &str) -> Option<&str> {
         }
         _ => v,
     };
-    looks_real(token).then_some(token)
+    looks_literal(token).then_some(token)
 }
 
 /// What a string value of a Codex config is, by the meaning of the key that holds it, and the part of it
@@ -143,7 +162,9 @@ fn config_value_kind<'a>(path: &[&str], value: &'a str) -> Option<(SecretKind, &
                 .map(|s| (SecretKind::Token, s))
         }
         "env_http_headers" => None,
-        _ => match kind_for_name(key).filter(|_| looks_real(value)) {
+        _ => match kind_for_name(key)
+            .filter(|_| if is_definite(key) { looks_literal(value) } else { looks_real(value) })
+        {
             Some(kind) => Some((kind, value)),
             // A URL carrying a credential: `https://user:password@host`, `?api-key=…`.
             None => url_parts(value)
@@ -278,7 +299,7 @@ pub fn scan(text: &str) -> Vec<SecretHit> {
                 _ => (raw.find([' ', '\t', '#']).map_or(raw, |end| &raw[..end]), raw_at),
             };
             if let Some(kind) = kind_for_name(name)
-                && looks_real(value)
+                && (looks_real(value) || (is_definite(name) && looks_literal(value)))
             {
                 hits.push(SecretHit { kind, value: value.to_owned(), offset: offset + start });
             } else if name.eq_ignore_ascii_case("http_headers")
@@ -350,8 +371,12 @@ fn looks_real(value: &str) -> bool {
     if value.len() < 16 || value.matches(' ').count() > 2 {
         return false;
     }
-    // Placeholders: `<your-key>`, `${TOKEN}`, `$TOKEN`, `{{ secrets.KEY }}`. A `<` or `{` inside a token is
-    // just a character of it.
+    !is_placeholder(value) && value.chars().collect::<std::collections::BTreeSet<_>>().len() > 6
+}
+
+/// Placeholders: `<your-key>`, `${TOKEN}`, `$TOKEN`, `{{ secrets.KEY }}`, `changeme`, `…EXAMPLE…`. A `<`
+/// or `{` inside a token is just a character of it.
+fn is_placeholder(value: &str) -> bool {
     let v = value.trim();
     if (v.starts_with('<') && v.ends_with('>'))
         || v.starts_with('$')
@@ -359,13 +384,10 @@ fn looks_real(value: &str) -> bool {
         || v.contains("{{")
         || (v.starts_with('{') && v.ends_with('}'))
     {
-        return false;
+        return true;
     }
-    let lower = value.to_ascii_lowercase();
-    if ["example", "changeme", "placeholder", "your", "xxxx", "redacted", "dummy"].iter().any(|w| lower.contains(w)) {
-        return false;
-    }
-    value.chars().collect::<std::collections::BTreeSet<_>>().len() > 6
+    let lower = v.to_ascii_lowercase();
+    ["example", "changeme", "placeholder", "your", "xxxx", "redacted", "dummy"].iter().any(|w| lower.contains(w))
 }
 
 #[cfg(test)]
@@ -447,5 +469,18 @@ mod tests {
         );
         assert_eq!(texts("https://h/p?a=1&b#f"), vec!["1", "b", "f"]);
         assert!(texts("https://bedrock-mantle.us-east-1.api.aws/openai/v1").is_empty());
+    }
+
+    #[test]
+    fn a_written_bearer_token_counts_however_short_unless_a_placeholder_or_a_name() {
+        let hits = |text: &str| {
+            let root = toml_edit::Document::parse(text).unwrap().as_table().clone();
+            scan_config(text, Some(&root)).into_iter().map(|h| h.value).collect::<Vec<_>>()
+        };
+        assert_eq!(hits("[model_providers.gw]\nexperimental_bearer_token = \"sk-a1b2c3\"\n"), vec!["sk-a1b2c3"]);
+        assert!(hits("[model_providers.gw]\nexperimental_bearer_token = \"AWS_BEARER_TOKEN_BEDROCK\"\n").is_empty());
+        assert!(hits("[model_providers.gw]\nexperimental_bearer_token = \"<your token>\"\n").is_empty());
+        // A generic token-named key still needs a value that looks real.
+        assert!(hits("refresh_token_hint = \"short-one\"\n").is_empty());
     }
 }
