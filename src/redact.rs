@@ -157,7 +157,9 @@ impl Redactor {
 
     /// Collects every secret the context holds.
     pub fn from_context(ctx: &Context) -> Redactor {
-        Redactor::build(secrets_of(ctx), masked_parse_lines(ctx))
+        let mut pairs = masked_parse_lines(ctx);
+        pairs.extend(masked_proxy_values(ctx));
+        Redactor::build(secrets_of(ctx), pairs)
     }
 
     /// Adds more secrets (e.g. credentials resolved by a live check).
@@ -200,7 +202,12 @@ impl Redactor {
         if SHOWN_PREFIXES.iter().any(|p| out.contains(p)) {
             out = Cow::Owned(mask_key_shapes(&out));
         }
-        if out.contains("://") || out.contains("invalid type: string") || has_auth_scheme(&out) {
+        if out.contains("://")
+            || out.contains("invalid type: string")
+            || out.contains("PROXY=")
+            || out.contains("proxy=")
+            || has_auth_scheme(&out)
+        {
             out = Cow::Owned(mask_in_text(&out));
         }
         if out.chars().any(is_unsafe_char) {
@@ -277,6 +284,30 @@ fn for_each_string(table: &dyn toml_edit::TableLike, visit: &mut dyn FnMut(&str)
             toml_edit::Item::None => {}
         }
     }
+}
+
+/// Proxy variables written without a scheme (`user:pw@host:port`, which the HTTP client accepts) are
+/// quoted whole by the probe's messages, where no URL net sees them: each is replaced by its copy with
+/// the password masked, however short the password.
+fn masked_proxy_values(ctx: &Context) -> Vec<(String, String)> {
+    use crate::env_vars::{ALL_PROXY_VARS, HTTP_PROXY_VARS, HTTPS_PROXY_VARS};
+    let mut out = Vec::new();
+    for var in HTTPS_PROXY_VARS.iter().chain(HTTP_PROXY_VARS).chain(ALL_PROXY_VARS) {
+        for value in [ctx.process_env.get(*var).map(String::as_str), ctx.env.value(var)].into_iter().flatten() {
+            if value.contains("://") {
+                continue;
+            }
+            let authority = &value[..value.find(['/', '?', '#', '\\']).unwrap_or(value.len())];
+            if let Some((userinfo, rest)) = authority.rsplit_once('@') {
+                let shown = match userinfo.split_once(':') {
+                    Some((user, _)) => format!("{user}:{REDACTED}@{rest}"),
+                    None => format!("{REDACTED}@{rest}"),
+                };
+                out.push((authority.to_owned(), shown));
+            }
+        }
+    }
+    out
 }
 
 /// The line quoted under a TOML parse error may hold a secret nothing else identifies (the file did not
@@ -427,6 +458,22 @@ fn mask_in_text(text: &str) -> String {
         }
         if let Some(f) = fragment.filter(|f| *f < tail.len() && &tail[*f..] != REDACTED) {
             spans.push((tail_base + f, tail_base + tail.len()));
+        }
+    }
+    // A proxy given without a scheme (`HTTPS_PROXY=user:pw@host:port`, which the HTTP client accepts).
+    for (at, m) in text.match_indices("PROXY=").chain(text.match_indices("proxy=")) {
+        let start = at + m.len();
+        let value = &text[start..];
+        let value = &value[..value.find(ends_url).unwrap_or(value.len())];
+        if value.contains("://") {
+            continue;
+        }
+        let authority = &value[..value.find(['/', '?', '#', '\\']).unwrap_or(value.len())];
+        if let Some((userinfo, _)) = authority.rsplit_once('@') {
+            let (skip, secret) = userinfo.split_once(':').map_or((0, userinfo), |(u, p)| (u.len() + 1, p));
+            if !secret.is_empty() && secret != REDACTED {
+                spans.push((start + skip, start + skip + secret.len()));
+            }
         }
     }
     // `Bearer <token>` / `Basic <credentials>` (an Authorization header echoed anywhere).
@@ -703,6 +750,10 @@ mod tests {
         assert_eq!(
             r.scrub("`https://h.example/v1?api-key=abc&flag#frag/responses`"),
             "`https://h.example/v1?api-key=[redacted]&[redacted]#[redacted]`"
+        );
+        assert_eq!(
+            r.scrub("through the proxy HTTPS_PROXY=user:pw@127.0.0.1:8080 failed"),
+            "through the proxy HTTPS_PROXY=user:[redacted]@127.0.0.1:8080 failed"
         );
         let doc = "See https://developers.openai.com/codex/config-advanced#profiles for more";
         assert_eq!(r.scrub(doc), doc);

@@ -231,12 +231,23 @@ fn a_proxy_password_is_masked_in_every_format() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();
     drop(closed);
-    let env = TestEnv::new()
-        .config(&format!("{BEDROCK_HEAD}model = \"openai.gpt-5.5\"\n{AWS_TABLE}"))
-        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-        .env("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("HTTPS_PROXY", &format!("http://ZQXPROXYuser:ZQXPROXYpw%26@127.0.0.1:{port}"));
+    // With a scheme, and without one (the HTTP client accepts `user:password@host:port`; a short
+    // password is masked too).
+    for (proxy, password) in [
+        (format!("http://ZQXPROXYuser:ZQXPROXYpw%26@127.0.0.1:{port}"), "ZQXPROXYpw"),
+        (format!("ZQXPROXYuser:Qz7@127.0.0.1:{port}"), ":Qz7@"),
+    ] {
+        let env = TestEnv::new()
+            .config(&format!("{BEDROCK_HEAD}model = \"openai.gpt-5.5\"\n{AWS_TABLE}"))
+            .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+            .env("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("HTTPS_PROXY", &proxy);
+        proxy_run(&env, password);
+    }
+}
+
+fn proxy_run(env: &TestEnv, password: &str) {
     for format in FORMATS {
         let run = env.run(&[
             "check",
@@ -252,7 +263,7 @@ fn a_proxy_password_is_masked_in_every_format() {
         ]);
         assert!(run.code == 0 || run.code == 1, "{format}: exit {} {}", run.code, run.stderr);
         assert!(run.stdout.contains("127.0.0.1"), "{format}: the proxy is named:\n{}", run.stdout);
-        let leaks = leaked(&run, &["ZQXPROXYpw"]);
+        let leaks = leaked(&run, &[password]);
         assert!(leaks.is_empty(), "{format}: {leaks:?}\n{}", run.stdout);
     }
 }
