@@ -393,12 +393,17 @@ fn replace_spans(text: &str, mut spans: Vec<(usize, usize)>, with: impl Fn(&str)
         return text.to_owned();
     }
     spans.sort_unstable();
+    // Overlapping spans (a URL's query inside a quoted type-error value) are one span.
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
+    for (start, end) in spans {
+        match merged.last_mut() {
+            Some(last) if start < last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
-    for (start, end) in spans {
-        if start < at {
-            continue;
-        }
+    for (start, end) in merged {
         out.push_str(&text[at..start]);
         out.push_str(&with(&text[start..end]));
         at = end;
@@ -415,12 +420,19 @@ fn ends_url(c: char) -> bool {
 /// Net 3: credentials by their place in the text rather than their value.
 fn mask_in_text(text: &str) -> String {
     let mut spans: Vec<(usize, usize)> = Vec::new();
-    // URLs: `scheme://[userinfo@]host[/path][?query][#fragment]`.
+    // URLs: `scheme://[userinfo@]host[/path][?query][#fragment]`. A `://` inside a URL already read is
+    // part of it: skipping those keeps this linear however hostile the text (a 4 MB value of
+    // `a://b@c?d=e&` repeated).
+    let mut covered = 0;
     for (at, _) in text.match_indices("://") {
+        if at < covered {
+            continue;
+        }
         let rest = &text[at + 3..];
         let url_len = rest.find(ends_url).unwrap_or(rest.len());
         let url = &rest[..url_len];
         let base = at + 3;
+        covered = base + url_len;
         let authority_end = url.find(['/', '?', '#', '\\']).unwrap_or(url.len());
         let authority = &url[..authority_end];
         let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
@@ -461,10 +473,17 @@ fn mask_in_text(text: &str) -> String {
         }
     }
     // A proxy given without a scheme (`HTTPS_PROXY=user:pw@host:port`, which the HTTP client accepts).
-    for (at, m) in text.match_indices("PROXY=").chain(text.match_indices("proxy=")) {
+    let mut covered = 0;
+    let mut proxies: Vec<(usize, &str)> = text.match_indices("PROXY=").chain(text.match_indices("proxy=")).collect();
+    proxies.sort_unstable();
+    for (at, m) in proxies {
         let start = at + m.len();
+        if start < covered {
+            continue;
+        }
         let value = &text[start..];
         let value = &value[..value.find(ends_url).unwrap_or(value.len())];
+        covered = start + value.len();
         if value.contains("://") {
             continue;
         }
@@ -491,8 +510,12 @@ fn mask_in_text(text: &str) -> String {
     }
     // `invalid type: string "…", expected …`: serde quotes the whole value of a mistyped key
     // (`http_headers = "Authorization: …"`). Short values (`"true"`) stay readable.
+    let mut covered = 0;
     for (at, m) in text.match_indices("invalid type: string \"") {
         let start = at + m.len();
+        if at < covered {
+            continue;
+        }
         let mut end = None;
         let mut escaped = false;
         for (i, c) in text[start..].char_indices() {
@@ -505,12 +528,11 @@ fn mask_in_text(text: &str) -> String {
                 _ => escaped = false,
             }
         }
+        covered = end.unwrap_or(text.len());
         if let Some(end) = end.filter(|e| e - start >= 8) {
             spans.push((start, end));
         }
     }
-    // Overlapping spans (a URL inside a quoted value) keep the first, widest by start.
-    spans.sort_unstable_by_key(|(s, e)| (*s, std::cmp::Reverse(*e)));
     replace_spans(text, spans, |_| REDACTED.to_owned())
 }
 
