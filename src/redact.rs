@@ -217,6 +217,16 @@ impl Redactor {
     }
 }
 
+impl Redactor {
+    /// [`Redactor::scrub`] for a one-line field: line feeds are escaped too.
+    fn scrub_line<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        match self.scrub_cow(text) {
+            Cow::Borrowed(t) if !t.contains('\n') => Cow::Borrowed(t),
+            other => Cow::Owned(other.replace('\n', "\\u{a}")),
+        }
+    }
+}
+
 /// Whether `text` holds `bearer ` or `basic ` in any case.
 fn has_auth_scheme(text: &str) -> bool {
     text.as_bytes().windows(6).any(|w| w.eq_ignore_ascii_case(b"basic ") || w[..5].eq_ignore_ascii_case(b"beare"))
@@ -579,8 +589,20 @@ impl Scrub for String {
 impl Scrub for PathBuf {
     fn scrub_with(&mut self, r: &Redactor) {
         let shown = self.to_string_lossy();
-        if let Cow::Owned(clean) = r.scrub_cow(&shown) {
+        if let Cow::Owned(clean) = r.scrub_line(&shown) {
             *self = PathBuf::from(clean);
+        }
+    }
+}
+
+/// A one-line field (a finding's message and remedy, a summary, a path): a line feed from the input is
+/// shown too, so it cannot start a line of its own (`\n  ✓ secrets-in-config …` in a value).
+struct Line<'a>(&'a mut String);
+
+impl Line<'_> {
+    fn scrub_with(self, r: &Redactor) {
+        if let Cow::Owned(clean) = r.scrub_line(self.0) {
+            *self.0 = clean;
         }
     }
 }
@@ -634,8 +656,10 @@ impl Scrub for Location {
 impl Scrub for Finding {
     fn scrub_with(&mut self, r: &Redactor) {
         let Finding { status: _, message, remediation, location } = self;
-        message.scrub_with(r);
-        remediation.scrub_with(r);
+        Line(message).scrub_with(r);
+        if let Some(remediation) = remediation {
+            Line(remediation).scrub_with(r);
+        }
         location.scrub_with(r);
     }
 }
@@ -643,7 +667,7 @@ impl Scrub for Finding {
 impl Scrub for Outcome {
     fn scrub_with(&mut self, r: &Redactor) {
         let Outcome { clean_status: _, summary, findings, details } = self;
-        summary.scrub_with(r);
+        Line(summary).scrub_with(r);
         findings.scrub_with(r);
         scrub_map(details, r);
     }
@@ -680,24 +704,30 @@ impl Scrub for Prediction {
             web_search_tool: _,
             fatal,
         } = self;
-        provider.scrub_with(r);
-        model.scrub_with(r);
+        // Every field but Codex's error text is one line.
+        let line = |field: &mut Option<String>| {
+            if let Some(text) = field {
+                Line(text).scrub_with(r);
+            }
+        };
+        line(provider);
+        line(model);
         if let Some(AuthPrediction { method: _, source: _, profile, access_key_id_last4, shadowed: _, precedence: _ }) =
             auth
         {
-            profile.scrub_with(r);
-            access_key_id_last4.scrub_with(r);
+            line(profile);
+            line(access_key_id_last4);
         }
         if let Some(RegionPrediction { value, source }) = region {
-            value.scrub_with(r);
+            Line(value).scrub_with(r);
             if let crate::codex::RegionSource::Profile(name) = source {
-                name.scrub_with(r);
+                Line(name).scrub_with(r);
             }
         }
-        base_url.scrub_with(r);
-        endpoint.scrub_with(r);
+        line(base_url);
+        line(endpoint);
         if let Some(Signing { service: _, region }) = signing {
-            region.scrub_with(r);
+            Line(region).scrub_with(r);
         }
         for Fatal { check: _, text, location } in fatal {
             text.scrub_with(r);

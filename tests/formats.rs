@@ -148,8 +148,8 @@ fn sarif_validates_against_the_oasis_schema() {
     let warn = &results[1];
     assert_eq!(
         warn["message"]["text"],
-        // The carriage return of the input is shown, not obeyed (the redactor escapes it before SARIF encodes).
-        "100% <&>\"' sure,\\u{d}\nsecond: line — fix: set `AWS_REGION`, then retry (not tied to a line of templates/team.toml; reported at line 1)"
+        // The line break of the input is shown, not obeyed (the redactor escapes it before SARIF encodes).
+        "100% <&>\"' sure,\\u{d}\\u{a}second: line — fix: set `AWS_REGION`, then retry (not tied to a line of templates/team.toml; reported at line 1)"
     );
     assert_eq!(warn["locations"][0]["physicalLocation"]["region"], json!({"startLine": 1, "startColumn": 1}));
 
@@ -202,7 +202,7 @@ fn github_lines_are_exact_and_escaped() {
         lines,
         [
             "::error file=templates/team.toml,line=2,col=9,title=bedrock-doctor (model-id)::`openai.gpt-5.5-1:0` is a Bedrock Runtime id — fix: Use `openai.gpt-5.5`",
-            "::warning file=templates/team.toml,line=1,title=bedrock-doctor (region)::100%25 <&>\"' sure,\\u{d}%0Asecond: line — fix: set `AWS_REGION`, then retry (not tied to a line of templates/team.toml; reported at line 1)",
+            "::warning file=templates/team.toml,line=1,title=bedrock-doctor (region)::100%25 <&>\"' sure,\\u{d}\\u{a}second: line — fix: set `AWS_REGION`, then retry (not tied to a line of templates/team.toml; reported at line 1)",
             "::notice file=templates/team.toml,line=5,col=1,title=bedrock-doctor (region)::region from `AWS_REGION`",
             "::notice file=templates/team.toml,line=1,title=bedrock-doctor (web-search)::sent as a tool (not tied to a line of templates/team.toml; reported at line 1)",
             "::error file=t%2Ce%3Amp/a.toml,line=1,title=bedrock-doctor (model-id)::50%25 off (not tied to a line of t,e:mp/a.toml; reported at line 1)",
@@ -256,9 +256,12 @@ fn junit_parses_with_counts_and_escaping_survives() {
     // warn: a failure of type warning; markup, quotes, CR and LF come back byte for byte
     let warning = cases[2].children().find(|n| n.has_tag_name("failure")).unwrap();
     assert_eq!(warning.attribute("type"), Some("warning"));
-    assert_eq!(warning.attribute("message"), Some("100% <&>\"' sure,\\u{d}\nsecond: line"));
+    assert_eq!(warning.attribute("message"), Some("100% <&>\"' sure,\\u{d}\\u{a}second: line"));
     let body = warning.text().unwrap();
-    assert!(body.starts_with("templates/team.toml:1: warn: 100% <&>\"' sure,\\u{d}\nsecond: line — fix: "), "{body}");
+    assert!(
+        body.starts_with("templates/team.toml:1: warn: 100% <&>\"' sure,\\u{d}\\u{a}second: line — fix: "),
+        "{body}"
+    );
     assert!(body.ends_with("\ntemplates/team.toml:5:1: info: region from `AWS_REGION`"), "{body}");
     // info: passes, notes in system-out
     assert!(cases[3].children().all(|n| !n.has_tag_name("failure")));

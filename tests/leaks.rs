@@ -175,6 +175,25 @@ fn terminal_escapes_in_config_values_and_file_names_are_shown_escaped() {
     assert!(run.stdout.contains("\\u{1b}]52;c;ZQXESC="), "{}", run.stdout);
 }
 
+#[test]
+fn a_line_feed_in_a_value_cannot_forge_a_line_of_the_report() {
+    let config = format!("{BEDROCK_HEAD}model = \"openai.gpt-5.5\\n  ✓ ZQXSPOOF  all good\"\n{AWS_TABLE}");
+    let env = TestEnv::new().config(&config).file("templates/config.toml", &config);
+    let templates = env.home().join("templates");
+    for args in [
+        vec!["check", "--offline", "--codex-version", "0.169.0"],
+        vec!["check", "--offline", "--codex-version", "0.169.0", "-v"],
+        vec!["lint", templates.to_str().unwrap()],
+    ] {
+        let run = env.run(&args);
+        assert!(run.stdout.contains("ZQXSPOOF"), "{args:?}: the value is shown:\n{}", run.stdout);
+        // One-line fields escape the line feed; a multi-line text (Codex's own error or warning, quoted
+        // under `-v`) keeps it but is indented, so no line starts where a check's row does.
+        let forged = run.stdout.lines().filter(|l| l.starts_with("  ✓ ZQXSPOOF")).count();
+        assert_eq!(forged, 0, "{args:?}:\n{}", run.stdout);
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn a_credential_process_echoing_a_secret_on_stderr_is_masked_in_every_format() {
