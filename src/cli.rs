@@ -12,7 +12,6 @@ use crate::checks::{CHECKS, Kind};
 use crate::context::{Context, Inputs, Mode, Options};
 use crate::env_vars::{CLICOLOR_FORCE, NO_COLOR};
 use crate::meta::CheckId;
-use crate::redact::Redactor;
 use crate::render::{self, Format, Style, Target};
 use crate::runner::{self, Selection, UnknownIds};
 use crate::session::Session;
@@ -168,7 +167,9 @@ fn emit(text: &str) -> Result<(), i32> {
 }
 
 fn usage_error(message: &str) -> i32 {
-    eprintln!("bedrock-doctor: {message}");
+    // A usage error can quote input (a path, a policy file's TOML error): no control character or
+    // credential-shaped text from it reaches the terminal.
+    eprintln!("bedrock-doctor: {}", crate::redact::scrub_plain(message));
     2
 }
 
@@ -241,9 +242,9 @@ fn check(c: &Common) -> i32 {
     let report = runner::run(ctx.clone(), &selection, spinner);
     let style = Style { color, ascii: c.ascii, verbose: c.verbose };
     let redactor = ctx.redactor.clone().with(report.secrets.clone());
-    let text = redactor.scrub(&render::render(c.format, &ctx, &report, style));
-    match emit(&text) {
-        Ok(()) => report.exit_code(c.strict),
+    let code = report.exit_code(c.strict);
+    match emit(&render::render(c.format, &ctx, report, &redactor, style)) {
+        Ok(()) => code,
         Err(code) => code,
     }
 }
@@ -265,7 +266,7 @@ fn fix(c: &Common, args: &FixArgs) -> i32 {
     let done = run(&Inputs::from_process(options(c)), &request);
     let written = emit(&done.stdout);
     if let Some(e) = &done.error {
-        eprintln!("bedrock-doctor: {e}");
+        eprintln!("bedrock-doctor: {}", crate::redact::scrub_plain(&e.to_string()));
     }
     match written {
         Ok(()) => done.code,
@@ -307,11 +308,12 @@ fn lint(c: &Common, args: &LintArgs) -> i32 {
         stream.begin(&mut out)?;
         for batch in files.chunks(lint::BATCH) {
             for report in lint::lint(batch, &options) {
-                // Each file's secrets are scrubbed from its own part (no other part can quote them).
-                let redactor = Redactor::new(report.secrets.iter().cloned());
-                let scrub = |text: &str| redactor.scrub(text);
-                stream.file(&Target { file: &report.path, report: &report.report }, &scrub, &mut out)?;
-                code = code.max(report.report.exit_code(c.strict));
+                // Each file's report is redacted, structurally and before any encoding, by the redactor
+                // of its own template: only that template's files can put a secret in its findings.
+                let file = report.redactor.redact(report.path);
+                let shown = report.redactor.redact(report.report);
+                stream.file(&Target { file: &file, report: &shown }, &mut out)?;
+                code = code.max(shown.exit_code(c.strict));
             }
         }
         stream.end(&mut out)?;
@@ -341,10 +343,14 @@ fn iam(c: &Common) -> i32 {
     opts.offline = true;
     let ctx = Session::new(Context::gather(Inputs::from_process(opts)));
     match crate::iam::policy(&ctx) {
-        Ok(policy) => emit(&(serde_json::to_string_pretty(&policy).unwrap_or_default() + "\n")).err().unwrap_or(0),
-        // The refusals are findings about the setup (not Bedrock, no region), as `check` would fail them.
+        // The policy quotes the configured region and model: control characters in them are shown
+        // escaped (`\u{…}` is plain text inside a JSON string, so the document stays valid).
+        Ok(policy) => {
+            let text = serde_json::to_string_pretty(&policy).unwrap_or_default() + "\n";
+            emit(&ctx.redactor.scrub(&text)).err().unwrap_or(0)
+        }
         Err(why) => {
-            eprintln!("bedrock-doctor: {why}");
+            eprintln!("bedrock-doctor: {}", ctx.redactor.scrub(&why.to_string()));
             1
         }
     }

@@ -3,7 +3,8 @@
 //!
 //! Gather → check → render: [`context`] reads everything once into an immutable context and derives
 //! the [`prediction`]; [`checks`] are pure functions of that context, run in registry order by
-//! [`runner`]; [`render`] turns the report into text, which [`redact`] scrubs before it is written.
+//! [`runner`]; [`redact`] masks secrets and escapes control characters in the report, and [`render`]
+//! turns only that redacted report into text.
 
 pub mod bearer;
 pub mod catalog;

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use bedrock_doctor::checks::{self, CheckMeta};
 use bedrock_doctor::context::Location;
+use bedrock_doctor::redact::{Redacted, Redactor};
 use bedrock_doctor::render::{Target, github, junit, sarif};
 use bedrock_doctor::report::{CheckResult, Finding, Outcome, Report};
 use common::TestEnv;
@@ -36,6 +37,20 @@ fn assert_valid_sarif(text: &str) -> Value {
         panic!("SARIF does not validate:\n{errors}\n{text}");
     }
     doc
+}
+
+/// Files and reports as a renderer receives them: through the redactor.
+struct Shown(Vec<(Redacted<PathBuf>, Redacted<Report>)>);
+
+impl Shown {
+    fn targets(&self) -> Vec<Target<'_>> {
+        self.0.iter().map(|(file, report)| Target { file, report }).collect()
+    }
+}
+
+fn shown(pairs: &[(&Path, &Report)]) -> Shown {
+    let pairs = pairs.iter().map(|(f, r)| (f.to_path_buf(), (*r).clone()));
+    Shown(bedrock_doctor::render::lint_targets(&Redactor::default(), pairs))
 }
 
 fn meta(id: &str) -> &'static CheckMeta {
@@ -89,7 +104,7 @@ fn sarif_validates_against_the_oasis_schema() {
     let file = template();
     let other = PathBuf::from("/elsewhere/with space/config.toml");
     let (a, b) = (report(&file), report(&other));
-    let text = sarif::render(&[Target { file: &file, report: &a }, Target { file: &other, report: &b }]);
+    let text = sarif::render(&shown(&[(&file, &a), (&other, &b)]).targets());
     let doc = assert_valid_sarif(&text);
 
     assert_eq!(doc["version"], "2.1.0");
@@ -133,7 +148,8 @@ fn sarif_validates_against_the_oasis_schema() {
     let warn = &results[1];
     assert_eq!(
         warn["message"]["text"],
-        "100% <&>\"' sure,\r\nsecond: line — fix: set `AWS_REGION`, then retry (not tied to a line of templates/team.toml; reported at line 1)"
+        // The line break of the input is shown, not obeyed (the redactor escapes it before SARIF encodes).
+        "100% <&>\"' sure,\\u{d}\\u{a}second: line — fix: set `AWS_REGION`, then retry (not tied to a line of templates/team.toml; reported at line 1)"
     );
     assert_eq!(warn["locations"][0]["physicalLocation"]["region"], json!({"startLine": 1, "startColumn": 1}));
 
@@ -144,14 +160,14 @@ fn sarif_validates_against_the_oasis_schema() {
     );
 
     // Deterministic.
-    assert_eq!(text, sarif::render(&[Target { file: &file, report: &a }, Target { file: &other, report: &b }]));
+    assert_eq!(text, sarif::render(&shown(&[(&file, &a), (&other, &b)]).targets()));
 }
 
 #[test]
 fn the_schema_check_rejects_broken_sarif() {
     let file = template();
     let r = report(&file);
-    let good: Value = serde_json::from_str(&sarif::render(&[Target { file: &file, report: &r }])).unwrap();
+    let good: Value = serde_json::from_str(&sarif::render(&shown(&[(&file, &r)]).targets())).unwrap();
     assert!(sarif_errors(&good).is_none());
 
     let mut bad_level = good.clone();
@@ -180,13 +196,13 @@ fn github_lines_are_exact_and_escaped() {
         results: vec![result("model-id", Outcome::pass("").with(Finding::fail("50% off")), 0)],
         secrets: Vec::new(),
     };
-    let text = github::render(&[Target { file: &file, report: &r }, Target { file: &odd, report: &o }]);
+    let text = github::render(&shown(&[(&file, &r), (&odd, &o)]).targets());
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines,
         [
             "::error file=templates/team.toml,line=2,col=9,title=bedrock-doctor (model-id)::`openai.gpt-5.5-1:0` is a Bedrock Runtime id — fix: Use `openai.gpt-5.5`",
-            "::warning file=templates/team.toml,line=1,title=bedrock-doctor (region)::100%25 <&>\"' sure,%0D%0Asecond: line — fix: set `AWS_REGION`, then retry (not tied to a line of templates/team.toml; reported at line 1)",
+            "::warning file=templates/team.toml,line=1,title=bedrock-doctor (region)::100%25 <&>\"' sure,\\u{d}\\u{a}second: line — fix: set `AWS_REGION`, then retry (not tied to a line of templates/team.toml; reported at line 1)",
             "::notice file=templates/team.toml,line=5,col=1,title=bedrock-doctor (region)::region from `AWS_REGION`",
             "::notice file=templates/team.toml,line=1,title=bedrock-doctor (web-search)::sent as a tool (not tied to a line of templates/team.toml; reported at line 1)",
             "::error file=t%2Ce%3Amp/a.toml,line=1,title=bedrock-doctor (model-id)::50%25 off (not tied to a line of t,e:mp/a.toml; reported at line 1)",
@@ -195,7 +211,7 @@ fn github_lines_are_exact_and_escaped() {
     assert!(text.ends_with('\n'));
     assert_eq!(github::escape_property("a:b,c%d\r\ne"), "a%3Ab%2Cc%25d%0D%0Ae");
     assert_eq!(github::escape_data("a:b,c%d\r\ne"), "a:b,c%25d%0D%0Ae");
-    assert_eq!(github::render(&[Target { file: &file, report: &Report::default() }]), "");
+    assert_eq!(github::render(&shown(&[(&file, &Report::default())]).targets()), "");
 }
 
 #[test]
@@ -203,7 +219,7 @@ fn junit_parses_with_counts_and_escaping_survives() {
     let file = template();
     let other = PathBuf::from("b&<c>.toml");
     let (a, b) = (report(&file), report(&other));
-    let text = junit::render(&[Target { file: &file, report: &a }, Target { file: &other, report: &b }]);
+    let text = junit::render(&shown(&[(&file, &a), (&other, &b)]).targets());
     let xml = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("not XML ({e}):\n{text}"));
     let root = xml.root_element();
     assert_eq!(root.tag_name().name(), "testsuites");
@@ -240,9 +256,12 @@ fn junit_parses_with_counts_and_escaping_survives() {
     // warn: a failure of type warning; markup, quotes, CR and LF come back byte for byte
     let warning = cases[2].children().find(|n| n.has_tag_name("failure")).unwrap();
     assert_eq!(warning.attribute("type"), Some("warning"));
-    assert_eq!(warning.attribute("message"), Some("100% <&>\"' sure,\r\nsecond: line"));
+    assert_eq!(warning.attribute("message"), Some("100% <&>\"' sure,\\u{d}\\u{a}second: line"));
     let body = warning.text().unwrap();
-    assert!(body.starts_with("templates/team.toml:1: warn: 100% <&>\"' sure,\r\nsecond: line — fix: "), "{body}");
+    assert!(
+        body.starts_with("templates/team.toml:1: warn: 100% <&>\"' sure,\\u{d}\\u{a}second: line — fix: "),
+        "{body}"
+    );
     assert!(body.ends_with("\ntemplates/team.toml:5:1: info: region from `AWS_REGION`"), "{body}");
     // info: passes, notes in system-out
     assert!(cases[3].children().all(|n| !n.has_tag_name("failure")));
@@ -260,7 +279,7 @@ fn junit_encodes_characters_xml_cannot_carry() {
         results: vec![result("model-id", Outcome::pass("").with(Finding::fail("bell\u{7} esc\u{1b}[0m tab\tend")), 0)],
         secrets: Vec::new(),
     };
-    let text = junit::render(&[Target { file: &file, report: &r }]);
+    let text = junit::render(&shown(&[(&file, &r)]).targets());
     let xml = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("not XML ({e}):\n{text}"));
     let failure = xml.descendants().find(|n| n.has_tag_name("failure")).unwrap();
     assert_eq!(failure.attribute("message"), Some("bell\\u{7} esc\\u{1b}[0m tab\tend"));
@@ -273,7 +292,8 @@ fn findings_without_a_location_fall_back_to_line_1_of_the_file() {
         results: vec![result("region", Outcome::pass("").with(Finding::fail("no region")), 0)],
         secrets: Vec::new(),
     };
-    let targets = [Target { file: &file, report: &r }];
+    let shown = shown(&[(&file, &r)]);
+    let targets = shown.targets();
 
     let doc = assert_valid_sarif(&sarif::render(&targets));
     let res = &doc["runs"][0]["results"][0];
@@ -301,7 +321,8 @@ fn findings_without_a_location_fall_back_to_line_1_of_the_file() {
 fn an_empty_run_is_still_valid() {
     let file = PathBuf::from("config.toml");
     let empty = Report::default();
-    let targets = [Target { file: &file, report: &empty }];
+    let shown = shown(&[(&file, &empty)]);
+    let targets = shown.targets();
     let doc = assert_valid_sarif(&sarif::render(&targets));
     assert_eq!(doc["runs"][0]["results"], json!([]));
     assert_valid_sarif(&sarif::render(&[]));

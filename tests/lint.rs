@@ -160,6 +160,70 @@ fn profile_files_are_layered_over_their_config() {
     assert!(eu.contains("does not support region `eu-west-3`") && eu.contains("eu.config.toml"), "{eu}");
 }
 
+/// The messages of a file's failing and warning findings, from `lint --format json`.
+fn messages(file: &Value) -> Vec<String> {
+    file["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["details"]["findings"].as_array().cloned().unwrap_or_default())
+        .filter(|f| f["status"] == "fail" || f["status"] == "warn")
+        .map(|f| f["message"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_base_that_only_defines_providers_is_judged_through_its_profiles() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "config.toml",
+        "[model_providers.amazon-bedrock.aws]\nregion = \"us-east-1\"\n[mcp_servers.docs.env]\nAWS_SESSION_TOKEN = \"IQoJb3JpZ2luX2VjEJr0123456789abcdef\"\n",
+    );
+    write(dir.path(), "prod.config.toml", "model_provider = \"amazon-bedrock\"\nmodel = \"openai.gpt-5.5\"\n");
+    write(dir.path(), "dev.config.toml", "model_provider = \"amazon-bedrock\"\nmodel = \"us.openai.gpt-5.5\"\n");
+    let (code, out, _) = lint(&["--format", "json", "."], dir.path());
+    assert_eq!(code, 1, "{out}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let files = report["files"].as_array().unwrap();
+    let by_name = |name: &str| files.iter().find(|f| f["path"].as_str().unwrap().ends_with(name)).unwrap();
+    let base = messages(by_name("/config.toml"));
+    // Not "model_provider is not set": `codex -p prod` and `codex -p dev` both set it.
+    assert!(base.iter().all(|m| !m.contains("model_provider")), "{base:?}");
+    // What lies in the base is reported there once, naming the profiles it was judged through.
+    assert_eq!(base.len(), 1, "{base:?}");
+    assert!(base[0].contains("session token") && base[0].ends_with("(with profiles `dev`, `prod`)"), "{base:?}");
+    assert_eq!(by_name("prod.config.toml")["status"], "pass");
+    let dev = messages(by_name("dev.config.toml"));
+    assert!(dev.iter().any(|m| m.contains("Runtime id") && m.ends_with("(with profile `dev`)")), "{dev:?}");
+}
+
+#[test]
+fn a_legacy_profile_table_is_judged_as_codex_profile_would_load_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "config.toml",
+        "[model_providers.amazon-bedrock.aws]\nregion = \"us-east-1\"\n[profiles.bed]\nmodel_provider = \"amazon-bedrock\"\nmodel = \"openai.gpt-5.5\"\n",
+    );
+    // Codex >= 0.134 refuses `--profile bed` while `[profiles.bed]` exists (what `check -p bed` says).
+    let (code, out, _) = lint(&["--format", "json", "--codex-version", "0.169.0", "config.toml"], dir.path());
+    assert_eq!(code, 1, "{out}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let found = messages(&report["files"][0]);
+    assert_eq!(found.len(), 1, "only the refusal, not its consequences: {found:?}");
+    assert!(
+        found[0].contains("--profile `bed` cannot be used") && found[0].ends_with("(with profile `bed`)"),
+        "{found:?}"
+    );
+    // Codex 0.132 layers the table: the Bedrock setup it selects is judged, not "model_provider not set".
+    let (code, out, _) = lint(&["--format", "json", "--codex-version", "0.132.0", "config.toml"], dir.path());
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let found = messages(&report["files"][0]);
+    assert!(found.iter().all(|m| !m.contains("model_provider") && !m.contains("cannot be used")), "{found:?}");
+    assert!(code == 0 || code == 1, "{out}");
+}
+
 #[test]
 fn iam_and_completions() {
     let home = tempfile::tempdir().unwrap();

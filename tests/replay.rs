@@ -199,7 +199,7 @@ fn eq(out: &mut Vec<String>, field: &str, predicted: Value, observed: Value) {
 /// Every disagreement between the recording and the prediction for one case on one version.
 fn compare(case: &Case, version: &Version, obs: &Value, catalog: &'static Catalog) -> Vec<String> {
     let (session, world) = session(case, version, catalog);
-    let pred = render::json::prediction(&session);
+    let pred = render::json::prediction(&session.redactor.redact(render::facts(&session)));
     let p = &session.prediction;
     let rules = &session.rules;
     let mut out = Vec::new();

@@ -6,7 +6,7 @@ use super::{Check, CheckMeta, Fixable, Kind, Runner};
 use crate::meta::CheckId;
 use crate::redact::mask;
 use crate::report::{Finding, Outcome};
-use crate::secrets::scan;
+use crate::secrets::scan_config;
 use crate::session::Session;
 
 /// The check.
@@ -29,7 +29,7 @@ fn run(ctx: &Session) -> Outcome {
     let mut out = Outcome::pass(format!("no literal credentials in {} config file(s)", files.len()));
     for file in files {
         let Some(text) = file.source.text() else { continue };
-        for hit in scan(text) {
+        for hit in scan_config(text, file.table()) {
             out.push(
                 Finding::fail(format!("{} written into the config ({})", hit.kind.describe(), mask(&hit.value)))
                     .fix("Remove it: use an AWS profile (aws.profile), `aws sso login`, or AWS_BEARER_TOKEN_BEDROCK in ~/.codex/.env (chmod 600); then rotate the exposed credential")

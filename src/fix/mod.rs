@@ -269,6 +269,14 @@ impl FileResult {
         let old = self.old.as_deref().unwrap_or("");
         let a = if self.old.is_some() { self.path.display().to_string() } else { "/dev/null".to_owned() };
         let b = self.path.display().to_string();
-        similar::TextDiff::from_lines(old, &self.new).unified_diff().context_radius(3).header(&a, &b).to_string()
+        // Shown with plain line ends: a CRLF file's `\r` would otherwise be printed escaped (`\u{d}`) on
+        // every line by the redactor, which never lets a carriage return reach the terminal. The edit
+        // itself keeps the file's line ends.
+        similar::TextDiff::from_lines(old, &self.new)
+            .unified_diff()
+            .context_radius(3)
+            .header(&a, &b)
+            .to_string()
+            .replace("\r\n", "\n")
     }
 }

@@ -2,8 +2,10 @@
 //!
 //! Each template is judged alone: no user environment, `.env`, auth.json or AWS files are read
 //! (`Options::isolated`), so only what the file itself decides counts. A `NAME.config.toml` next to a
-//! `config.toml` is judged layered over it, as `codex --profile NAME` would load it. `.env*` files are
-//! scanned for credentials. Files are independent, so they are checked in parallel.
+//! `config.toml` is judged layered over it, as `codex --profile NAME` would load it, and a base with
+//! profiles (files or legacy `[profiles.NAME]` tables) is judged through each of them (see
+//! [`lint_base`]). `.env*` files are scanned for credentials. Files are independent, so they are
+//! checked in parallel.
 
 pub mod policy;
 
@@ -17,6 +19,7 @@ use crate::checks::{CHECKS, Runner};
 use crate::context::{Context, Inputs, Location, Mode, Options};
 use crate::error::Error;
 use crate::meta::CheckId;
+use crate::redact::Redactor;
 use crate::report::{CheckResult, Finding, Outcome, Report};
 use crate::runner::Selection;
 use crate::session::Session;
@@ -46,8 +49,8 @@ pub struct FileReport {
     pub path: PathBuf,
     /// Its report.
     pub report: Report,
-    /// Secrets seen in it, for scrubbing output.
-    pub secrets: Vec<String>,
+    /// What it knows of the file's secrets, for redacting the output.
+    pub redactor: Redactor,
 }
 
 /// `lint` settings.
@@ -151,7 +154,7 @@ pub fn lint(files: &[PathBuf], options: &LintOptions) -> Vec<FileReport> {
             slot.unwrap_or_else(|| FileReport {
                 path: path.clone(),
                 report: Report { results: vec![crashed(path)], secrets: Vec::new() },
-                secrets: Vec::new(),
+                redactor: Redactor::default(),
             })
         })
         .collect()
@@ -171,47 +174,168 @@ pub fn lint_file(path: &Path, options: &LintOptions) -> FileReport {
     }
 }
 
-fn lint_config(path: &Path, template: &Template, options: &LintOptions) -> FileReport {
-    let dir = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let (config_path, profile) = match template {
-        Template::Profile { base, name } => (base.clone(), Some(name.clone())),
-        _ => (path.to_path_buf(), None),
-    };
+/// One evaluation of a template: the config at `config_path`, with `profile` selected as
+/// `codex --profile NAME` would select it.
+fn session(config_path: &Path, profile: Option<&str>, options: &LintOptions) -> Session {
+    let dir = config_path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let inputs = Inputs {
         env: Default::default(),
         options: Options {
             codex_home: Some(dir),
-            codex_profile: profile,
+            codex_profile: profile.map(str::to_owned),
             codex_version: Some(options.version.clone()),
             offline: true,
             scan_apps: false,
-            config_path: Some(config_path),
+            config_path: Some(config_path.to_path_buf()),
             mode: Mode::Template,
             ..Options::default()
         },
         now: crate::live::unix_now(),
         catalog: crate::catalog::catalog(),
     };
-    let ctx = Session::new(Context::gather(inputs));
+    Session::new(Context::gather(inputs))
+}
+
+/// The lint checks (and the policy) over one session, in registry order.
+fn run_checks(ctx: &Session, options: &LintOptions) -> Vec<CheckResult> {
     let mut results = Vec::new();
     for check in CHECKS.iter().filter(|c| c.meta.lint && options.selection.includes(c)) {
         let Runner::Offline(run) = check.run else { continue };
         let start = Instant::now();
-        let mut outcome = run(&ctx);
-        if matches!(template, Template::Profile { .. }) {
-            // Findings located in the base config belong to its own report.
-            outcome.findings.retain(|f| f.location.as_ref().is_none_or(|l| l.file == path));
-        }
+        let outcome = run(ctx);
         results.push(CheckResult { meta: &check.meta, outcome, duration: start.elapsed(), fix: None });
     }
     let policy_selected = options.selection.includes_id(CheckId::Policy);
     if let Some(policy) = options.policy.as_ref().filter(|_| policy_selected) {
         let start = Instant::now();
-        let outcome = policy::evaluate(policy, &ctx);
+        let outcome = policy::evaluate(policy, ctx);
         results.push(CheckResult { meta: &policy::META, outcome, duration: start.elapsed(), fix: None });
     }
-    let secrets = ctx.redactor.secrets().to_vec();
-    FileReport { path: path.to_path_buf(), report: Report { results, secrets: Vec::new() }, secrets }
+    results
+}
+
+/// The profiles a base config is used with: `NAME.config.toml` files beside a `config.toml` (Codex
+/// ≥ 0.134 reads them for `--profile NAME`) and the legacy `[profiles.NAME]` tables of the file itself.
+fn profiles_of(path: &Path, ctx: &Session) -> Vec<(String, bool)> {
+    let mut out: Vec<(String, bool)> = Vec::new();
+    if path.file_name().is_some_and(|n| n == "config.toml")
+        && let Some(dir) = path.parent()
+        && let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() { Path::new(".") } else { dir })
+    {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(profile) = name.strip_suffix(".config.toml")
+                && crate::context::codex_config::is_profile_name(profile)
+                && entry.file_type().is_ok_and(|t| t.is_file())
+            {
+                out.push((profile.to_owned(), true));
+            }
+        }
+    }
+    if let Some(tables) =
+        ctx.config.base().and_then(|f| f.table()).and_then(|t| t.get("profiles")).and_then(|p| p.as_table_like())
+    {
+        for (name, _) in tables.iter() {
+            if crate::context::codex_config::is_profile_name(name) && !out.iter().any(|(n, _)| n == name) {
+                out.push((name.to_owned(), false));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Tags a finding with the profiles whose evaluation produced it.
+fn tagged(finding: &Finding, profiles: &[String]) -> Finding {
+    let names = profiles.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ");
+    let noun = if profiles.len() == 1 { "profile" } else { "profiles" };
+    Finding { message: format!("{} (with {noun} {names})", finding.message), ..finding.clone() }
+}
+
+/// A base config judged as Codex uses it. With no profile, alone. With profiles (decision, recorded in
+/// the README): a base that has `NAME.config.toml` files or `[profiles.NAME]` tables is judged through
+/// each `codex --profile NAME`, layered as Codex layers it, and alone only when it selects a profile
+/// itself (`profile = "x"`, what a plain `codex` reads). So a base that only defines providers for its
+/// profiles is not failed for lacking `model_provider`, and a legacy `[profiles.NAME]` table gets the
+/// refusal Codex ≥ 0.134 gives `--profile NAME`. The base's report keeps what lies in the base file
+/// (and, for a `[profiles.NAME]` table, what has no place), each finding naming the profile(s) it came
+/// from; what lies in a profile file, or has no place, is that file's own report.
+fn lint_base(path: &Path, options: &LintOptions) -> (Vec<CheckResult>, Redactor) {
+    let alone = session(path, None, options);
+    let profiles = profiles_of(path, &alone);
+    if profiles.is_empty() {
+        let results = run_checks(&alone, options);
+        return (results, alone.redactor.clone());
+    }
+    let selector = alone.config.base().and_then(|f| f.table()).is_some_and(|t| t.contains_key("profile"));
+    // (profile, results, redactor, whether Codex stops before sending anything)
+    type Run<'a> = (Option<&'a (String, bool)>, Vec<CheckResult>, Redactor, bool);
+    let mut runs: Vec<Run<'_>> = Vec::new();
+    if selector {
+        runs.push((None, run_checks(&alone, options), alone.redactor.clone(), false));
+    }
+    for profile in &profiles {
+        let ctx = session(path, Some(&profile.0), options);
+        let stops = ctx.prediction.codex_error().is_some();
+        runs.push((Some(profile), run_checks(&ctx, options), ctx.redactor.clone(), stops));
+    }
+    let redactor = Redactor::merge(runs.iter().map(|(_, _, r, _)| r));
+    let Some((_, first, _, _)) = runs.first() else { return (Vec::new(), redactor) };
+    let mut merged: Vec<CheckResult> = first
+        .iter()
+        .map(|r| CheckResult { outcome: Outcome { findings: Vec::new(), ..r.outcome.clone() }, ..r.clone() })
+        .collect();
+    for (i, result) in merged.iter_mut().enumerate() {
+        // (finding, profiles it came from), in first-seen order.
+        let mut found: Vec<(Finding, Vec<String>)> = Vec::new();
+        for (profile, results, _, stops) in &runs {
+            let Some(r) = results.get(i) else { continue };
+            for f in &r.outcome.findings {
+                let in_base = f.location.as_ref().is_some_and(|l| l.file == path);
+                let keep = match profile {
+                    None => true,
+                    // Placeless findings of a profile file belong to that file's report; those of a
+                    // `[profiles.NAME]` table to the base, unless Codex stops first (then they are
+                    // consequences of the error, which is reported where it lies).
+                    Some((_, is_file)) => in_base || (f.location.is_none() && !is_file && !stops),
+                };
+                if !keep {
+                    continue;
+                }
+                match found.iter_mut().find(|(g, _)| g == f) {
+                    Some((_, names)) => names.extend(profile.map(|p| p.0.clone())),
+                    None => found.push((f.clone(), profile.map(|p| vec![p.0.clone()]).unwrap_or_default())),
+                }
+            }
+        }
+        result.outcome.findings =
+            found.iter().map(|(f, names)| if names.is_empty() { f.clone() } else { tagged(f, names) }).collect();
+    }
+    (merged, redactor)
+}
+
+fn lint_config(path: &Path, template: &Template, options: &LintOptions) -> FileReport {
+    let (results, redactor) = match template {
+        Template::Profile { base, name } => {
+            let ctx = session(base, Some(name), options);
+            let mut results = run_checks(&ctx, options);
+            // When Codex stops on an error in the base, what has no place here is its consequence.
+            let stops_in_base =
+                ctx.prediction.codex_error().is_some_and(|f| f.location.as_ref().is_some_and(|l| l.file == *base));
+            for r in &mut results {
+                // Findings located in the base config belong to its own report (judged through this
+                // profile there); what lies here or has no place is this file's.
+                r.outcome.findings.retain(|f| match &f.location {
+                    Some(l) => l.file == path,
+                    None => !stops_in_base,
+                });
+                r.outcome.findings = r.outcome.findings.iter().map(|f| tagged(f, std::slice::from_ref(name))).collect();
+            }
+            (results, ctx.redactor.clone())
+        }
+        _ => lint_base(path, options),
+    };
+    FileReport { path: path.to_path_buf(), report: Report { results, secrets: Vec::new() }, redactor }
 }
 
 fn lint_dotenv(path: &Path) -> FileReport {
@@ -236,7 +360,8 @@ fn lint_dotenv(path: &Path) -> FileReport {
         }
     }
     let result = CheckResult { meta, outcome, duration: start.elapsed(), fix: None };
-    FileReport { path: path.to_path_buf(), report: Report { results: vec![result], secrets: Vec::new() }, secrets }
+    let redactor = Redactor::new(secrets);
+    FileReport { path: path.to_path_buf(), report: Report { results: vec![result], secrets: Vec::new() }, redactor }
 }
 
 #[cfg(test)]
@@ -281,6 +406,6 @@ mod tests {
         .unwrap();
         let report = lint_file(&env, &options());
         assert_eq!(report.report.status().as_str(), "fail");
-        assert_eq!(report.secrets.len(), 1);
+        assert_eq!(report.redactor.secrets().len(), 1);
     }
 }

@@ -9,7 +9,7 @@
 use std::io::Write;
 
 use super::Target;
-use super::stream::{LintStream, Scrub};
+use super::stream::LintStream;
 use super::{display_path, message, place, reported};
 use crate::report::Status;
 
@@ -64,8 +64,8 @@ impl LintStream for GithubStream {
         Ok(())
     }
 
-    fn file(&mut self, target: &Target<'_>, scrub: Scrub<'_>, out: &mut dyn Write) -> std::io::Result<()> {
-        out.write_all(scrub(&file_lines(target)).as_bytes())
+    fn file(&mut self, target: &Target<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+        out.write_all(file_lines(target).as_bytes())
     }
 
     fn end(&mut self, _out: &mut dyn Write) -> std::io::Result<()> {

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use owo_colors::OwoColorize;
 
 use super::Style;
+use crate::redact::{Redacted, RunFacts};
 use crate::report::{Report, Status};
-use crate::session::Session;
 
 struct Paint {
     style: Style,
@@ -47,8 +47,8 @@ impl Paint {
     }
 }
 
-fn prediction(ctx: &Session, paint: &Paint, out: &mut String) {
-    let p = &ctx.prediction;
+fn prediction(facts: &RunFacts, paint: &Paint, out: &mut String) {
+    let p = &facts.prediction;
     let _ = writeln!(out, "{}", paint.heading("What Codex will do"));
     let mut row = |label: &str, value: String| {
         let _ = writeln!(out, "  {label:<9} {value}");
@@ -84,7 +84,7 @@ fn prediction(ctx: &Session, paint: &Paint, out: &mut String) {
     if let Some(dest) = &p.destination {
         row("goes to", dest.to_string());
     }
-    for (var, url) in &ctx.endpoint_overrides {
+    for (var, url) in &facts.endpoint_overrides {
         row("override", format!("{var}={url} (the doctor's own AWS calls; Codex ignores it)"));
     }
     if let Some(s) = &p.signing {
@@ -104,11 +104,11 @@ fn prediction(ctx: &Session, paint: &Paint, out: &mut String) {
 }
 
 /// Renders the report.
-pub fn render(ctx: &Session, report: &Report, style: Style) -> String {
+pub fn render(facts: &Redacted<RunFacts>, report: &Redacted<Report>, style: Style) -> String {
+    let (facts, report): (&RunFacts, &Report) = (facts, report);
     let paint = Paint { style };
     let mut out = String::new();
-    let codex = &ctx.codex;
-    let origin = match (&codex.binary, codex.source.as_str()) {
+    let origin = match (&facts.codex_binary, facts.codex_version_source) {
         (Some(b), "path") => b.display().to_string(),
         (_, source) => source.to_owned(),
     };
@@ -116,10 +116,10 @@ pub fn render(ctx: &Session, report: &Report, style: Style) -> String {
         out,
         "bedrock-doctor {} · Codex {} ({origin}) · rules verified {}\n",
         env!("CARGO_PKG_VERSION"),
-        codex.version,
-        ctx.rules.catalog().meta.verified
+        facts.codex_version,
+        facts.rules_verified
     );
-    prediction(ctx, &paint, &mut out);
+    prediction(facts, &paint, &mut out);
     let _ = writeln!(out, "\n{}", paint.heading("Checks"));
     let width = report.results.iter().map(|r| r.meta.id.as_str().len()).max().unwrap_or(0);
     for result in &report.results {
@@ -238,7 +238,6 @@ impl super::stream::LintStream for LintHuman {
     fn file(
         &mut self,
         target: &super::Target<'_>,
-        scrub: super::stream::Scrub<'_>,
         sink: &mut dyn std::io::Write,
     ) -> std::io::Result<()> {
         let paint = &self.paint;
@@ -273,7 +272,7 @@ impl super::stream::LintStream for LintHuman {
             }
         }
         out.push('\n');
-        sink.write_all(scrub(&out).as_bytes())
+        sink.write_all(out.as_bytes())
     }
 
     fn end(&mut self, out: &mut dyn std::io::Write) -> std::io::Result<()> {

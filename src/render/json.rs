@@ -4,15 +4,15 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::context::Location;
+use crate::redact::{Redacted, RunFacts};
 use crate::report::{CheckResult, Report};
-use crate::session::Session;
 
 /// The `prediction` object.
-pub fn prediction(ctx: &Session) -> Value {
-    let p = &ctx.prediction;
+pub fn prediction(facts: &Redacted<RunFacts>) -> Value {
+    let p = &facts.prediction;
     json!({
-        "codex_version": ctx.codex.version.to_string(),
-        "codex_version_source": ctx.codex.source.as_str(),
+        "codex_version": facts.codex_version,
+        "codex_version_source": facts.codex_version_source,
         "provider": p.provider.as_deref().unwrap_or("openai"),
         "model": p.model,
         "auth": p.auth.as_ref().map(|a| json!({
@@ -28,7 +28,7 @@ pub fn prediction(ctx: &Session) -> Value {
         "endpoint": p.endpoint,
         "destination": p.destination.as_ref().map(|d| d.label()),
         "destination_host": p.destination_host,
-        "endpoint_overrides": ctx.endpoint_overrides.iter().map(|(k, v)| json!({"variable": k, "url": v})).collect::<Vec<_>>(),
+        "endpoint_overrides": facts.endpoint_overrides.iter().map(|(k, v)| json!({"variable": k, "url": v})).collect::<Vec<_>>(),
         "signing": p.signing.as_ref().map(|s| json!({"service": s.service, "region": s.region})),
         "codex_error": p.codex_error().map(|f| f.text.clone()),
     })
@@ -128,12 +128,13 @@ impl Serialize for LocationJson<'_> {
 }
 
 /// The whole report as pretty JSON.
-pub fn render(ctx: &Session, report: &Report) -> String {
+pub fn render(facts: &Redacted<RunFacts>, report: &Redacted<Report>) -> String {
+    let report: &Report = report;
     let value = json!({
         "schema_version": 1,
         "tool": {"name": "bedrock-doctor", "version": env!("CARGO_PKG_VERSION")},
         "status": report.status().as_str(),
-        "prediction": prediction(ctx),
+        "prediction": prediction(facts),
         "checks": report.results.iter().map(check).collect::<Vec<_>>(),
     });
     let mut out = serde_json::to_string_pretty(&value).unwrap_or_default();
@@ -177,7 +178,6 @@ impl super::stream::LintStream for LintJson {
     fn file(
         &mut self,
         t: &super::Target<'_>,
-        scrub: super::stream::Scrub<'_>,
         out: &mut dyn std::io::Write,
     ) -> std::io::Result<()> {
         let status = t.report.status();
@@ -197,7 +197,7 @@ impl super::stream::LintStream for LintJson {
             out.write_all(b",")?;
         }
         let text = serde_json::to_string(&file).unwrap_or_default();
-        out.write_all(scrub(&text).as_bytes())
+        out.write_all(text.as_bytes())
     }
 
     fn end(&mut self, out: &mut dyn std::io::Write) -> std::io::Result<()> {

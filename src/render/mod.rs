@@ -1,5 +1,7 @@
 //! Renderers: pure functions from the report (and the prediction) to text. They compute nothing and
-//! decide nothing; the caller scrubs secrets from what they return before it is written.
+//! decide nothing, and they only ever see [`Redacted`] values: [`render`] and [`lint_targets`] redact the
+//! report once (secrets masked, control characters escaped) before any format encodes it, so each
+//! format only escapes for itself, and a new format cannot skip the redaction.
 
 pub mod github;
 pub mod human;
@@ -8,9 +10,10 @@ pub mod junit;
 pub mod sarif;
 pub mod stream;
 
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 use crate::context::Location;
+use crate::redact::{Redacted, Redactor, RunFacts};
 use crate::report::{CheckResult, Finding, Report, Status};
 use crate::session::Session;
 
@@ -19,9 +22,9 @@ use crate::session::Session;
 #[derive(Clone, Copy, Debug)]
 pub struct Target<'a> {
     /// The file findings without a location of their own are attached to.
-    pub file: &'a Path,
+    pub file: &'a Redacted<PathBuf>,
     /// Its report.
-    pub report: &'a Report,
+    pub report: &'a Redacted<Report>,
 }
 
 /// Output formats.
@@ -50,17 +53,41 @@ pub struct Style {
     pub verbose: bool,
 }
 
-/// Renders the report of `check`.
-pub fn render(format: Format, ctx: &Session, report: &Report, style: Style) -> String {
-    let config = ctx.codex_home.join("config.toml");
-    let targets = [Target { file: &config, report }];
+/// What the `check` report shows about the run, taken from the session (not yet redacted).
+pub fn facts(ctx: &Session) -> RunFacts {
+    RunFacts {
+        codex_version: ctx.codex.version.to_string(),
+        codex_version_source: ctx.codex.source.as_str(),
+        codex_binary: ctx.codex.binary.clone(),
+        rules_verified: ctx.rules.catalog().meta.verified.clone(),
+        prediction: ctx.prediction.clone(),
+        endpoint_overrides: ctx.endpoint_overrides.clone(),
+    }
+}
+
+/// Renders the report of `check`, redacted by `redactor` (the session's, plus what the live checks
+/// resolved) before any format sees it.
+pub fn render(format: Format, ctx: &Session, report: Report, redactor: &Redactor, style: Style) -> String {
+    let facts = redactor.redact(facts(ctx));
+    let config = redactor.redact(ctx.codex_home.join("config.toml"));
+    let report = redactor.redact(report);
+    let targets = [Target { file: &config, report: &report }];
     match format {
-        Format::Human => human::render(ctx, report, style),
-        Format::Json => json::render(ctx, report),
+        Format::Human => human::render(&facts, &report, style),
+        Format::Json => json::render(&facts, &report),
         Format::Sarif => sarif::render(&targets),
         Format::Github => github::render(&targets),
         Format::Junit => junit::render(&targets),
     }
+}
+
+/// The files of `lint` and their reports, redacted by one redactor before any format sees them (the
+/// whole-document renderers and tests; the CLI streams, redacting each file with its own redactor).
+pub fn lint_targets(
+    redactor: &Redactor,
+    reports: impl IntoIterator<Item = (PathBuf, Report)>,
+) -> Vec<(Redacted<PathBuf>, Redacted<Report>)> {
+    reports.into_iter().map(|(path, report)| (redactor.redact(path), redactor.redact(report))).collect()
 }
 
 /// The streaming writer of `lint` output in `format`.
@@ -76,7 +103,7 @@ pub fn lint_stream(format: Format, version: &semver::Version, ascii: bool, color
 
 /// The findings a check contributes to the machine formats: none for a check that passed or was
 /// skipped, every finding otherwise, in order.
-pub fn reported(result: &CheckResult) -> &[Finding] {
+fn reported(result: &CheckResult) -> &[Finding] {
     match result.status() {
         Status::Pass | Status::Skip => &[],
         Status::Info | Status::Warn | Status::Fail => &result.outcome.findings,
@@ -85,7 +112,7 @@ pub fn reported(result: &CheckResult) -> &[Finding] {
 
 /// Where a finding is shown, and whether that is its own place or the fallback to line 1 of the
 /// evaluated file.
-pub fn place(target: &Target<'_>, finding: &Finding) -> (Location, bool) {
+fn place(target: &Target<'_>, finding: &Finding) -> (Location, bool) {
     match &finding.location {
         Some(l) => (Location { file: l.file.clone(), line: l.line.max(1), column: l.column.max(1) }, true),
         None => (Location { file: target.file.to_path_buf(), line: 1, column: 1 }, false),
@@ -94,7 +121,7 @@ pub fn place(target: &Target<'_>, finding: &Finding) -> (Location, bool) {
 
 /// The one-line text of a finding: the message, the remedy, and for a finding without a place of
 /// its own, a note saying where it is pinned.
-pub fn message(target: &Target<'_>, finding: &Finding) -> String {
+fn message(target: &Target<'_>, finding: &Finding) -> String {
     let mut text = finding.message.clone();
     if let Some(fix) = &finding.remediation {
         text.push_str(" — fix: ");
