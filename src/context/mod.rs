@@ -11,18 +11,20 @@ pub mod auth_json;
 pub mod aws_files;
 pub mod codex_config;
 pub mod codex_install;
+pub mod codex_models;
 pub mod dotenv;
 pub mod env;
 pub mod files;
+pub mod subprocess;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use semver::Version;
 
 use crate::catalog::{Catalog, Feature, Rules, catalog};
-use crate::codex::{MANTLE_PROVIDER, ProfileSource, RUNTIME_PROVIDER};
+use crate::codex::{BedrockKind, MANTLE_PROVIDER, ProfileSource, RUNTIME_PROVIDER};
 use crate::env_vars;
 
 pub use apps::AppInstall;
@@ -30,6 +32,7 @@ pub use auth_json::{AuthJson, ManagedAuth};
 pub use aws_files::AwsFiles;
 pub use codex_config::CodexConfig;
 pub use codex_install::{CodexInstall, VersionSource};
+pub use codex_models::{CatalogSource, InstalledModels};
 pub use dotenv::Dotenv;
 pub use env::{EffectiveEnv, Origin};
 pub use files::{FileRead, Location, SourceFile};
@@ -133,6 +136,8 @@ pub struct Context {
     pub codex: CodexInstall,
     /// The rules of that version.
     pub rules: Rules,
+    /// The installed Codex's own model catalogs, when they were read (use [`Context::model_catalog`]).
+    pub models: InstalledModels,
     /// The assembled Codex configuration.
     pub config: CodexConfig,
     /// `$CODEX_HOME/auth.json`.
@@ -143,6 +148,18 @@ pub struct Context {
     pub apps: Vec<AppInstall>,
     /// The AWS profile the SDK would select.
     pub aws_profile: AwsProfileSelection,
+}
+
+/// How far the model catalog in use can be trusted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CatalogAuthority {
+    /// Read from the installed Codex (or its cache): what this Codex itself lists.
+    Installed,
+    /// The compiled catalog of a release the rules were checked against.
+    Verified,
+    /// The compiled catalog, but Codex is newer than every release the rules were checked against and
+    /// its own catalog could not be read: a model missing from it may be one this Codex added.
+    Unverified,
 }
 
 /// Which AWS profile the SDK selects, and why.
@@ -177,9 +194,32 @@ impl Context {
         let timeout = options.timeout.min(Duration::from_secs(3));
         // `codex --version` is the slowest part of gathering (~12 ms); overlap it with the file reads.
         // With the version given there is nothing to wait for (and `lint` gathers thousands of times).
+        // The same thread then reads that binary's own model catalog (cached, so usually a file read).
         let version_thread = match flag {
-            Some(v) => Err(codex_install::detect(Some(&v), binary, &newest, timeout)),
-            None => Ok(std::thread::spawn(move || codex_install::detect(None, binary, &newest, timeout))),
+            Some(v) => Err((codex_install::detect(Some(&v), binary, &newest, timeout), InstalledModels::compiled(None))),
+            None => {
+                let env = process_env.clone();
+                let read_catalog = !isolated;
+                Ok(std::thread::spawn(move || {
+                    let start = Instant::now();
+                    let codex = codex_install::detect(None, binary, &newest, timeout);
+                    let models = match &codex.binary {
+                        Some(binary) if read_catalog && codex.source == VersionSource::Path => {
+                            let rules = Rules::new(codex.version.clone(), catalog);
+                            let wanted = codex_models::Wanted {
+                                mantle: rules.has(Feature::BedrockModelCatalog),
+                                runtime: rules.has(Feature::RuntimeProvider),
+                            };
+                            // Both runs share the bound of `--timeout`: asking Codex never costs more.
+                            let deadline = (Instant::now() + codex_models::CATALOG_TIMEOUT).min(start + timeout);
+                            let platform = codex_models::Platform::current();
+                            codex_models::gather(binary, &codex.version, wanted, &env, platform, deadline)
+                        }
+                        _ => InstalledModels::compiled(None),
+                    };
+                    (codex, models)
+                }))
+            }
         };
 
         let unread = |path: PathBuf| SourceFile { path, read: FileRead::Missing, mode: None };
@@ -189,14 +229,17 @@ impl Context {
         let auth_json = AuthJson::parse(read(codex_home.join("auth.json")));
         let apps = if options.scan_apps && !isolated { apps::scan(home.as_deref()) } else { Vec::new() };
 
-        let codex = match version_thread {
+        let (codex, models) = match version_thread {
             Err(known) => known,
-            Ok(thread) => thread.join().unwrap_or_else(|_| CodexInstall {
-                binary: None,
-                version: catalog.meta.newest_known.clone(),
-                source: VersionSource::Assumed,
-                problem: Some("version detection failed".into()),
-                raw: None,
+            Ok(thread) => thread.join().unwrap_or_else(|_| {
+                let codex = CodexInstall {
+                    binary: None,
+                    version: catalog.meta.newest_known.clone(),
+                    source: VersionSource::Assumed,
+                    problem: Some("version detection failed".into()),
+                    raw: None,
+                };
+                (codex, InstalledModels::compiled(None))
             }),
         };
         let rules = Rules::new(codex.version.clone(), catalog);
@@ -226,11 +269,55 @@ impl Context {
             env,
             codex,
             rules,
+            models,
             config,
             auth_json,
             aws,
             apps,
             aws_profile,
+        }
+    }
+
+    /// The model catalog Codex uses with `kind`, in its order: the installed Codex's own when it was
+    /// read, else the compiled one of the version. Every model decision goes through here.
+    pub fn model_catalog(&self, kind: BedrockKind) -> &[String] {
+        match kind {
+            BedrockKind::Mantle => self.models.mantle.as_deref().unwrap_or_else(|| self.rules.model_catalog()),
+            BedrockKind::Runtime => self.models.runtime.as_deref().unwrap_or_else(|| self.rules.runtime_catalog()),
+        }
+    }
+
+    /// The model Codex sends with `kind` when `model` is unset: the first entry of its catalog (before
+    /// 0.125 Mantle has none, and the generic OpenAI default applies).
+    pub fn default_model(&self, kind: BedrockKind) -> Option<&str> {
+        match (kind, &self.models.mantle) {
+            (BedrockKind::Mantle, None) => self.rules.default_model(),
+            _ => self.model_catalog(kind).first().map(String::as_str),
+        }
+    }
+
+    /// How far [`Context::model_catalog`] can be trusted for `kind`.
+    pub fn catalog_authority(&self, kind: BedrockKind) -> CatalogAuthority {
+        let read = match kind {
+            BedrockKind::Mantle => self.models.mantle.is_some(),
+            BedrockKind::Runtime => self.models.runtime.is_some(),
+        };
+        if read {
+            CatalogAuthority::Installed
+        } else if self.rules.is_newer_than_verified() {
+            CatalogAuthority::Unverified
+        } else {
+            CatalogAuthority::Verified
+        }
+    }
+
+    /// Where the model catalog came from, as the report says it: `installed Codex 0.171.0 (/path)`,
+    /// `cache (Codex 0.171.0, /path)` or `compiled rules (verified up to 0.169.0)`.
+    pub fn catalog_source_text(&self) -> String {
+        match &self.models.source {
+            CatalogSource::Installed { version, binary } => format!("installed Codex {version} ({})", binary.display()),
+            CatalogSource::Cache { version, binary } => format!("cache (Codex {version}, {})", binary.display()),
+            CatalogSource::Compiled => format!("compiled rules (verified up to {})", self.rules.verified_up_to()),
         }
     }
 

@@ -102,10 +102,11 @@ pub fn render(ctx: &Session, report: &Report, style: Style) -> String {
     };
     let _ = writeln!(
         out,
-        "bedrock-doctor {} · Codex {} ({origin}) · rules verified {}\n",
+        "bedrock-doctor {} · Codex {} ({origin}) · rules verified {} · models: {}\n",
         env!("CARGO_PKG_VERSION"),
         codex.version,
-        ctx.rules.catalog().meta.verified
+        ctx.rules.catalog().meta.verified,
+        ctx.catalog_source_text()
     );
     prediction(ctx, &paint, &mut out);
     let _ = writeln!(out, "\n{}", paint.heading("Checks"));

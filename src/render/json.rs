@@ -19,6 +19,11 @@ pub fn prediction(ctx: &Session) -> Value {
     json!({
         "codex_version": ctx.codex.version.to_string(),
         "codex_version_source": ctx.codex.source.as_str(),
+        "model_catalog": {
+            "source": ctx.models.source.as_str(),
+            "description": ctx.catalog_source_text(),
+            "problem": ctx.models.problem,
+        },
         "provider": p.provider.as_deref().unwrap_or("openai"),
         "model": p.model,
         "auth": p.auth.as_ref().map(|a| json!({
