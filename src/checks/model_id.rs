@@ -59,31 +59,62 @@ pub fn mantle_form(id: &str) -> String {
 }
 
 /// The numbers in an id, in order (`openai.gpt-6.2-sol` → `["6", "2"]`, `openai.gpt-oss-120b` →
-/// `["120"]`): its generation, line and size. Two ids that differ here are different models, never a
-/// typo of one another.
-fn version_numbers(id: &str) -> Vec<&str> {
+/// `["120"]`): its generation, line and size.
+fn numbers(id: &str) -> Vec<&str> {
     id.split(|c: char| !c.is_ascii_digit()).filter(|run| !run.is_empty()).collect()
 }
 
-/// The catalog id `model` is a misspelling of, when that is certain enough to say "did you mean": a
-/// candidate with exactly the same numbers as `model` (so `openai.gpt-6.2-sol` never becomes
-/// `openai.gpt-6.1-sol`, a downgrade, nor `openai.gpt-6-sol`), at most 3 single-character edits away
-/// ignoring case, and the only one that close. New releases bring ids one edit away from old ones, so a
-/// difference in a number is a different model, not a typo.
+/// The words of an id, lower-cased (`openai.gpt-6.2-sol` → `["openai", "gpt", "sol"]`).
+fn words(id: &str) -> Vec<String> {
+    id.split(|c: char| !c.is_ascii_alphabetic()).filter(|w| !w.is_empty()).map(str::to_ascii_lowercase).collect()
+}
+
+/// One slip of the finger at most: an inserted, dropped or wrong letter, or two neighbours swapped.
+fn one_slip(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a == b {
+        return true;
+    }
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    match long.len() - short.len() {
+        0 => {
+            let diff: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+            diff.len() == 1 || (diff.len() == 2 && diff[1] == diff[0] + 1 && a[diff[0]] == b[diff[1]] && a[diff[1]] == b[diff[0]])
+        }
+        1 => {
+            let i = (0..short.len()).find(|&i| short[i] != long[i]).unwrap_or(short.len());
+            short[i..] == long[i + 1..]
+        }
+        _ => false,
+    }
+}
+
+/// The catalog id `model` is a misspelling of, when that is certain enough to say "did you mean". A
+/// candidate qualifies when:
+/// - it has exactly the same numbers as `model`, in order: new releases bring ids one character away
+///   from old ones, so `openai.gpt-6.2-sol` is never "corrected" to `openai.gpt-6.1-sol` (a downgrade),
+///   nor `gpt-6.1` to `gpt-6`, nor `gpt-oss-12b` to `gpt-oss-120b`;
+/// - it has the same words, each at most one slip apart ([`one_slip`]), so `sool` → `sol` and `tera` →
+///   `terra` qualify, but `terra` → `astra` (another model of the same generation) does not;
+/// - the whole ids, ignoring case, are at most 3 edits apart (separators included);
+/// - no other candidate is as close.
 pub fn spelling_near_miss<'a>(model: &str, catalog: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let numbers = version_numbers(model);
+    let (model_numbers, model_words) = (numbers(model), words(model));
     let lower = model.to_ascii_lowercase();
     let mut best: Option<(usize, &'a str)> = None;
     let mut tied = false;
     for candidate in catalog {
-        if candidate == model || version_numbers(candidate) != numbers {
+        let candidate_words = words(candidate);
+        let same_model = candidate != model
+            && numbers(candidate) == model_numbers
+            && candidate_words.len() == model_words.len()
+            && model_words.iter().zip(&candidate_words).all(|(a, b)| one_slip(a, b));
+        if !same_model {
             continue;
         }
         let d = super::edit_distance(&lower, &candidate.to_ascii_lowercase());
-        if d > 3 {
-            continue;
-        }
         match best {
+            _ if d > 3 => {}
             Some((bd, _)) if d > bd => {}
             Some((bd, _)) if d == bd => tied = true,
             _ => {
@@ -314,12 +345,18 @@ mod tests {
         assert_eq!(near("OpenAI.GPT-6.2-Sol", CATALOG_0_171), Some("openai.gpt-6.2-sol"));
         assert_eq!(near("openai.gpt-6.1-tera", CATALOG_0_171), Some("openai.gpt-6.1-terra"));
         assert_eq!(near("openai.gpt5.5", CATALOG_0_171), Some("openai.gpt-5.5"));
+        assert_eq!(near("openai.gpt-6.2-atsra", CATALOG_0_171), Some("openai.gpt-6.2-astra"));
+        assert_eq!(near("opnai.gpt-6.1-slo", CATALOG_0_171), Some("openai.gpt-6.1-sol"));
     }
 
     #[test]
     fn far_or_ambiguous_spellings_get_no_suggestion() {
-        // Four edits away.
+        // Another model of the same generation, or a word more than one slip away.
+        assert_eq!(near("openai.gpt-6-terra", &["openai.gpt-6-astra"]), None);
+        assert_eq!(near("openai.gpt-6.1-sun", CATALOG_0_171), None);
         assert_eq!(near("openai.gpt-6.1-xxxxx", CATALOG_0_171), None);
+        // Words slipped separately but more than 3 edits in all.
+        assert_eq!(near("opnai_gpt_6.1_sool", CATALOG_0_171), None);
         // Equally close to two ids of the same generation: no guess.
         assert_eq!(near("openai.gpt-6-xuna", &["openai.gpt-6-luna", "openai.gpt-6-kuna"]), None);
         // An id in the catalog is not a near miss of itself.

@@ -189,9 +189,15 @@ mod tests {
         assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
         assert_eq!(out.stdout, b"codex-cli 0.1.0\n");
         let pid = std::fs::read_to_string(&pidfile).unwrap();
-        // The group was killed: the sleep is gone (or a zombie of init's, never still sleeping).
-        let state = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap_or_default();
-        assert!(state.is_empty() || state.contains(") Z "), "sleep still running: {state}");
+        // The group was killed: the sleep is gone (or a zombie awaiting init), never still sleeping.
+        // SIGKILL is delivered asynchronously, so give it a moment.
+        let stat = format!("/proc/{}/stat", pid.trim());
+        let dead = || std::fs::read_to_string(&stat).map_or(true, |s| s.contains(") Z "));
+        let until = Instant::now() + Duration::from_secs(5);
+        while !dead() && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(dead(), "sleep still running: {:?}", std::fs::read_to_string(&stat));
     }
 
     #[test]
