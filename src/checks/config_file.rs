@@ -73,7 +73,8 @@ fn fixes(ctx: &Session, options: &FixOptions) -> Vec<Fix> {
         return Vec::new();
     }
     let rules = &ctx.rules;
-    let Some(model) = options.model.clone().or_else(|| ctx.default_model(BedrockKind::Mantle).map(str::to_owned)) else {
+    let Some(model) = options.model.clone().or_else(|| ctx.default_model(BedrockKind::Mantle).map(str::to_owned))
+    else {
         return Vec::new();
     };
     let allowed = rules.mantle_regions();

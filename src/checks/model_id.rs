@@ -79,7 +79,8 @@ fn one_slip(a: &str, b: &str) -> bool {
     match long.len() - short.len() {
         0 => {
             let diff: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
-            diff.len() == 1 || (diff.len() == 2 && diff[1] == diff[0] + 1 && a[diff[0]] == b[diff[1]] && a[diff[1]] == b[diff[0]])
+            diff.len() == 1
+                || (diff.len() == 2 && diff[1] == diff[0] + 1 && a[diff[0]] == b[diff[1]] && a[diff[1]] == b[diff[0]])
         }
         1 => {
             let i = (0..short.len()).find(|&i| short[i] != long[i]).unwrap_or(short.len());
@@ -160,7 +161,9 @@ fn run(ctx: &Session) -> Outcome {
         }
         out.summary = format!("model not set: Codex {version} uses `{model}`, its catalog's first entry");
         let message = if unverified {
-            format!("model is not set; Codex {version} picks its catalog's first entry (`{model}` in the rules verified up to {verified_up_to}; this newer Codex may pick another)")
+            format!(
+                "model is not set; Codex {version} picks its catalog's first entry (`{model}` in the rules verified up to {verified_up_to}; this newer Codex may pick another)"
+            )
         } else {
             format!("model is not set; Codex {version} picks `{model}`")
         };

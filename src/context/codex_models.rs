@@ -255,7 +255,13 @@ fn write_cache(file: &Path, entry: &CacheEntry) {
 }
 
 /// Runs `binary debug models` for one provider in its own throwaway home.
-fn ask(binary: &Path, provider: &str, scratch: &Path, env: &BTreeMap<String, String>, deadline: Instant) -> Result<Vec<String>, String> {
+fn ask(
+    binary: &Path,
+    provider: &str,
+    scratch: &Path,
+    env: &BTreeMap<String, String>,
+    deadline: Instant,
+) -> Result<Vec<String>, String> {
     let home = scratch.join(provider).join("home");
     let codex_home = scratch.join(provider).join("codex-home");
     std::fs::create_dir_all(&home).and_then(|()| std::fs::create_dir_all(&codex_home)).map_err(|e| e.to_string())?;
@@ -354,7 +360,8 @@ mod tests {
 
     #[test]
     fn cache_root_follows_each_platform() {
-        let e = env(&[("HOME", "/home/u"), ("XDG_CACHE_HOME", "/xdg"), ("LOCALAPPDATA", "C:\\Users\\u\\AppData\\Local")]);
+        let e =
+            env(&[("HOME", "/home/u"), ("XDG_CACHE_HOME", "/xdg"), ("LOCALAPPDATA", "C:\\Users\\u\\AppData\\Local")]);
         assert_eq!(cache_root(Platform::Linux, &e), Some(PathBuf::from("/xdg")));
         assert_eq!(cache_root(Platform::MacOs, &e), Some(PathBuf::from("/home/u/Library/Caches")));
         assert_eq!(cache_root(Platform::Windows, &e), Some(PathBuf::from("C:\\Users\\u\\AppData\\Local")));

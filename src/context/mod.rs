@@ -196,7 +196,9 @@ impl Context {
         // With the version given there is nothing to wait for (and `lint` gathers thousands of times).
         // The same thread then reads that binary's own model catalog (cached, so usually a file read).
         let version_thread = match flag {
-            Some(v) => Err((codex_install::detect(Some(&v), binary, &newest, timeout), InstalledModels::compiled(None))),
+            Some(v) => {
+                Err((codex_install::detect(Some(&v), binary, &newest, timeout), InstalledModels::compiled(None)))
+            }
             None => {
                 let env = process_env.clone();
                 let read_catalog = !isolated;

@@ -182,7 +182,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let pidfile = dir.path().join("pid");
         // The child prints, leaves `sleep 30` running with stdout inherited, and exits.
-        let prog = script(dir.path(), &format!("echo codex-cli 0.1.0\nsleep 30 &\necho $! > {}\nexit 0", pidfile.display()));
+        let prog =
+            script(dir.path(), &format!("echo codex-cli 0.1.0\nsleep 30 &\necho $! > {}\nexit 0", pidfile.display()));
         let start = Instant::now();
         let out = run(Command::new(prog), limits(20_000)).unwrap();
         // A generous bound: without the grace rule this waits for `sleep 30` (or the 20 s deadline).
