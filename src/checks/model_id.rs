@@ -178,7 +178,7 @@ fn run(ctx: &Session) -> Outcome {
         out.summary = format!("`{model}`, not in the {provider}catalog of the rules verified up to {verified_up_to}");
         out.push(
             Finding::info(format!(
-                "Codex {version} is newer than those rules and its own catalog could not be read, so it may list `{model}`"
+                "Codex {version} is newer than those rules and its own catalog was not read, so it may list `{model}`"
             ))
             .at(location.clone()),
         );
