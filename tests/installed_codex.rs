@@ -592,3 +592,37 @@ fn inner_real_codex_in_a_network_namespace() {
         assert_eq!(fix.status.code(), Some(0), "{version}: {}", String::from_utf8_lossy(&fix.stdout));
     }
 }
+
+#[test]
+fn fix_asks_codex_once_however_many_times_it_gathers() {
+    // A model id that fix corrects, so it plans, writes and re-checks: several gathers.
+    let world = World::new(&bedrock_config("openai.gpt-7-nvoa"));
+    let calls = world.root.join("calls");
+    std::fs::create_dir_all(&calls).unwrap();
+    let mantle = models_json(&["openai.gpt-7-nova"]);
+    let runtime = models_json(&["us.openai.gpt-7-nova"]);
+    let codex = world.fake_codex(
+        "codex-counted",
+        &format!("touch {}/version-$$; echo 'codex-cli 0.199.0'", calls.display()),
+        &format!(
+            "touch {}/models-$$\ncase \"$4\" in\n  *runtime*) echo '{runtime}' ;;\n  *) echo '{mantle}' ;;\nesac",
+            calls.display()
+        ),
+    );
+    // No usable cache directory (a file stands where it would go): only gathering once saves the runs.
+    let blocked = world.root.join("not-a-dir");
+    std::fs::write(&blocked, "").unwrap();
+    let out = world
+        .doctor(&["fix", "--codex-bin", codex.to_str().unwrap()], &[("XDG_CACHE_HOME", blocked.display().to_string())])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(world.config().contains("model = \"openai.gpt-7-nova\""), "{}", world.config());
+    let mut names: Vec<String> = std::fs::read_dir(&calls)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().into_string().unwrap().split('-').next().unwrap().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["models", "models", "version"]);
+}

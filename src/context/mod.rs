@@ -60,6 +60,18 @@ pub struct Options {
     pub config_path: Option<PathBuf>,
     /// A user's machine, or a template judged alone (`lint`).
     pub mode: Mode,
+    /// What an earlier gather of the same run found about Codex: `fix` gathers several times and asks
+    /// Codex (its version, its model catalog) only the first time, so every round sees the same facts.
+    pub gathered_codex: Option<GatheredCodex>,
+}
+
+/// The facts about the installed Codex, as gathered once.
+#[derive(Clone, Debug)]
+pub struct GatheredCodex {
+    /// Its version and where it came from.
+    pub install: CodexInstall,
+    /// Its own model catalogs, when read.
+    pub models: InstalledModels,
 }
 
 /// What the gathered facts describe.
@@ -86,6 +98,7 @@ impl Default for Options {
             scan_apps: true,
             config_path: None,
             mode: Mode::Machine,
+            gathered_codex: None,
         }
     }
 }
@@ -195,11 +208,12 @@ impl Context {
         // `codex --version` is the slowest part of gathering (~12 ms); overlap it with the file reads.
         // With the version given there is nothing to wait for (and `lint` gathers thousands of times).
         // The same thread then reads that binary's own model catalog (cached, so usually a file read).
-        let version_thread = match flag {
-            Some(v) => {
+        let version_thread = match (flag, options.gathered_codex.clone()) {
+            (_, Some(known)) => Err((known.install, known.models)),
+            (Some(v), None) => {
                 Err((codex_install::detect(Some(&v), binary, &newest, timeout), InstalledModels::compiled(None)))
             }
-            None => {
+            (None, None) => {
                 let env = process_env.clone();
                 let read_catalog = !isolated;
                 Ok(std::thread::spawn(move || {
