@@ -219,19 +219,10 @@ impl Context {
                 Ok(std::thread::spawn(move || {
                     let start = Instant::now();
                     let codex = codex_install::detect(None, binary, &newest, timeout);
-                    let models = match &codex.binary {
-                        Some(binary) if read_catalog && codex.source == VersionSource::Path => {
-                            let rules = Rules::new(codex.version.clone(), catalog);
-                            let wanted = codex_models::Wanted {
-                                mantle: rules.has(Feature::BedrockModelCatalog),
-                                runtime: rules.has(Feature::RuntimeProvider),
-                            };
-                            // Both runs share the bound of `--timeout`: asking Codex never costs more.
-                            let deadline = (Instant::now() + codex_models::CATALOG_TIMEOUT).min(start + timeout);
-                            let platform = codex_models::Platform::current();
-                            codex_models::gather(binary, &codex.version, wanted, &env, platform, deadline)
-                        }
-                        _ => InstalledModels::compiled(None),
+                    let models = if read_catalog {
+                        installed_models(&codex, catalog, &env, start + timeout)
+                    } else {
+                        InstalledModels::compiled(None)
                     };
                     (codex, models)
                 }))
@@ -346,6 +337,27 @@ impl Context {
     pub fn aws_profile_get(&self, profile: &str, key: &str) -> Option<&str> {
         self.aws.profiles.as_ref()?.get_profile(profile)?.get(key)
     }
+}
+
+/// The found Codex's own model catalogs, when its version came from the binary itself (with
+/// `--codex-version` the binary may be another release than the rules are for). Asking Codex shares the
+/// `--timeout` bound (`deadline`) with the version probe.
+fn installed_models(
+    codex: &CodexInstall,
+    catalog: &'static Catalog,
+    env: &BTreeMap<String, String>,
+    deadline: Instant,
+) -> InstalledModels {
+    let Some(binary) = codex.binary.as_deref().filter(|_| codex.source == VersionSource::Path) else {
+        return InstalledModels::compiled(None);
+    };
+    let rules = Rules::new(codex.version.clone(), catalog);
+    let wanted = codex_models::Wanted {
+        mantle: rules.has(Feature::BedrockModelCatalog),
+        runtime: rules.has(Feature::RuntimeProvider),
+    };
+    let deadline = deadline.min(Instant::now() + codex_models::CATALOG_TIMEOUT);
+    codex_models::gather(binary, &codex.version, wanted, env, codex_models::Platform::current(), deadline)
 }
 
 /// The SDK's profile: `aws.profile` from the config (even empty: the SDK then looks for a profile named
