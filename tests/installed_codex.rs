@@ -591,6 +591,48 @@ fn inner_real_codex_in_a_network_namespace() {
         assert_eq!(world.config(), config, "{version}: fix rewrote {model}: {}", String::from_utf8_lossy(&fix.stdout));
         assert_eq!(fix.status.code(), Some(0), "{version}: {}", String::from_utf8_lossy(&fix.stdout));
     }
+    every_verified_release_reads_the_catalog_the_rules_record();
+}
+
+/// On every installed release the rules were verified on, the catalog read from the binary is the one
+/// the rules record (both providers, same order, same default), and before 0.125.0, where `debug models`
+/// lists the generic OpenAI models, it is not read at all.
+fn every_verified_release_reads_the_catalog_the_rules_record() {
+    let tested = &bedrock_doctor::catalog::catalog().meta.tested_versions;
+    let mut compared = Vec::new();
+    for version in tested.iter().map(ToString::to_string) {
+        let Some(codex) = fidelity_codex(&version) else { continue };
+        for provider in ["amazon-bedrock", "amazon-bedrock-runtime"] {
+            let world = World::new(&format!(
+                "model_provider = \"{provider}\"\n[model_providers.{provider}.aws]\nregion = \"us-east-1\"\n"
+            ));
+            let read = world.check_json(&codex);
+            let (_, stdout, _) = world.run(&[
+                "check",
+                "--offline",
+                "--format",
+                "json",
+                "--codex-bin",
+                codex.to_str().unwrap(),
+                "--codex-version",
+                &version,
+            ]);
+            let compiled: Value = serde_json::from_str(&stdout).unwrap();
+            let source = read["prediction"]["model_catalog"]["source"].as_str().unwrap().to_owned();
+            let expected = if semver::Version::parse(&version).unwrap() < semver::Version::new(0, 125, 0) {
+                "compiled"
+            } else {
+                "installed"
+            };
+            assert_eq!(source, expected, "{version} {provider}: {:#}", read["prediction"]["model_catalog"]);
+            assert!(read["prediction"]["model_catalog"]["problem"].is_null(), "{version} {provider}");
+            assert_eq!(read["prediction"]["model"], compiled["prediction"]["model"], "{version} {provider}");
+            let catalog = |r: &Value| check(r, "model-id")["details"]["catalog"].clone();
+            assert_eq!(catalog(&read), catalog(&compiled), "{version} {provider}");
+        }
+        compared.push(version);
+    }
+    eprintln!("inner: installed catalog = recorded rules on {}", compared.join(", "));
 }
 
 #[test]
