@@ -2,8 +2,8 @@
 //!
 //! The binary is whatever `codex` is on PATH, so it may misbehave: hang, print without end, or leave a
 //! child of its own running that still holds stdout. Three rules keep the doctor's own bound:
-//! - the child starts in a new process group, and the whole group is killed on timeout (and after the
-//!   child exits, so nothing it started outlives the run);
+//! - the child starts in a new process group, and the whole group is killed on timeout, or when the
+//!   child exited but something it started still holds stdout;
 //! - stdout is read on a helper thread and the main thread only waits on a deadline, never on the pipe:
 //!   a grandchild that keeps the pipe open cannot block the doctor;
 //! - the output is capped; past the cap the group is killed and the run fails.
@@ -117,11 +117,9 @@ pub fn run(mut command: Command, limits: Limits) -> Result<Finished, RunError> {
         }
         let now = Instant::now();
         match (status, output.take()) {
-            (Some(status), Some(stdout)) => {
-                // Whatever the child left behind in its group goes with it.
-                kill_group(&mut child);
-                return Ok(Finished { status, stdout });
-            }
+            // A clean end: the child exited and nothing holds its stdout. The group is not signalled
+            // here: the child is reaped, so with no member left its id could already be reused.
+            (Some(status), Some(stdout)) => return Ok(Finished { status, stdout }),
             (Some(status), None) if exited_at.is_some_and(|t| now >= t + PIPE_GRACE) => {
                 // The child is gone but something it started holds stdout: end the group, then take
                 // what was printed.
