@@ -340,6 +340,18 @@ impl Rules {
         release_of(&self.version) > self.catalog.meta.newest_known
     }
 
+    /// The newest release the rules were checked against (the last of `meta.tested_versions`).
+    pub fn verified_up_to(&self) -> &'static Version {
+        let meta = &self.catalog.meta;
+        meta.tested_versions.iter().max().unwrap_or(&meta.newest_known)
+    }
+
+    /// Whether `version` is newer than every release the rules were checked against: what changes
+    /// every week (the model catalog) is then unknown to the compiled rules.
+    pub fn is_newer_than_verified(&self) -> bool {
+        release_of(&self.version) > *self.verified_up_to()
+    }
+
     /// Every model id of every version's catalogs, for suggestions ("did you mean").
     pub fn all_known_models(&self) -> Vec<&'static str> {
         let mut all: Vec<&'static str> =
@@ -410,6 +422,9 @@ mod tests {
     fn newer_than_known_uses_newest_rules() {
         let r = rules("0.999.0");
         assert!(r.is_newer_than_known());
+        assert!(r.is_newer_than_verified());
+        let newest = catalog().meta.tested_versions.iter().max().unwrap().clone();
+        assert!(!Rules::for_version(newest).is_newer_than_verified());
         assert_eq!(r.mantle_regions().len(), 14);
     }
 }

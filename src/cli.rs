@@ -224,6 +224,7 @@ fn options(c: &Common) -> Options {
         scan_apps: true,
         config_path: None,
         mode: Mode::Machine,
+        gathered_codex: None,
     }
 }
 

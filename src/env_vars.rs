@@ -9,6 +9,19 @@ pub const CODEX_HOME: &str = "CODEX_HOME";
 pub const HOME: &str = "HOME";
 /// Executable search path, for `codex` and `credential_process` commands.
 pub const PATH: &str = "PATH";
+/// The user's cache directory on Linux (default `~/.cache`): the installed Codex's model catalog is
+/// cached under it.
+pub const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
+/// The cache directory on Windows.
+pub const LOCALAPPDATA: &str = "LOCALAPPDATA";
+/// Where the throwaway `CODEX_HOME` of `codex debug models` is created on Unix (default `/tmp`).
+pub const TMPDIR: &str = "TMPDIR";
+/// Where it is created on Windows (`TEMP`, then `TMP`).
+pub const TEMP_VARS: &[&str] = &["TEMP", "TMP"];
+/// Passed on to `codex debug models` on Windows, where a process cannot start without it.
+pub const SYSTEMROOT: &str = "SYSTEMROOT";
+/// The home directory on Windows, pointed into the throwaway directory for `codex debug models`.
+pub const USERPROFILE: &str = "USERPROFILE";
 /// The AWS shared-config profile the SDK selects when no profile is configured.
 pub const AWS_PROFILE: &str = "AWS_PROFILE";
 /// Region for the AWS SDK (and, from Codex 0.136, for the bearer-token path).

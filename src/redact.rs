@@ -766,6 +766,8 @@ pub struct RunFacts {
     pub prediction: Prediction,
     /// `AWS_ENDPOINT_URL*` variables in effect (name, URL).
     pub endpoint_overrides: Vec<(String, String)>,
+    /// Where the model catalog came from: (`installed`/`cache`/`compiled`, description, problem).
+    pub model_catalog: (&'static str, String, Option<String>),
 }
 
 impl Scrub for RunFacts {
@@ -777,7 +779,12 @@ impl Scrub for RunFacts {
             rules_verified,
             prediction,
             endpoint_overrides,
+            model_catalog: (_, description, problem),
         } = self;
+        Line(description).scrub_with(r);
+        if let Some(problem) = problem {
+            Line(problem).scrub_with(r);
+        }
         for (name, url) in endpoint_overrides {
             Line(name).scrub_with(r);
             Line(url).scrub_with(r);

@@ -16,6 +16,9 @@ cd "$(dirname "$0")/.."
 # The releases re-observed on every run: each side of every behaviour change that the recording shows
 # (the full set, every version of checks/catalog.toml, is `tests/fidelity/record.py --check`).
 REOBSERVE_VERSIONS=(${BD_REOBSERVE_VERSIONS:-0.123.0 0.124.0 0.128.0 0.131.0 0.135.0 0.136.0 0.145.0 0.149.0 0.150.0 0.156.1 0.162.0 0.169.0})
+# The releases tests/installed_codex.rs reads the model catalog of (`codex debug models`), in a network
+# namespace: required under CI like the re-observation.
+CATALOG_VERSIONS=(0.169.0 0.171.0)
 
 ci=0
 [ "${CI:-}" = "true" ] && ci=1
@@ -45,7 +48,7 @@ step "fidelity peers (.fidelity: capture venv, Codex ${REOBSERVE_VERSIONS[*]})"
 reobserve=0
 set +e; tests/fidelity/setup_venv.sh >/dev/null; status=$?; set -e
 if [ $status -eq 0 ]; then
-  set +e; tests/fidelity/install_codex.sh "${REOBSERVE_VERSIONS[@]}" >/dev/null; status=$?; set -e
+  set +e; tests/fidelity/install_codex.sh "${REOBSERVE_VERSIONS[@]}" "${CATALOG_VERSIONS[@]}" >/dev/null; status=$?; set -e
 fi
 if setup_outcome "re-observation of Codex" $status; then
   reobserve=1

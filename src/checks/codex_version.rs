@@ -71,5 +71,14 @@ fn run(ctx: &Session) -> Outcome {
             meta.newest_known
         )));
     }
+    out.set("model_catalog", ctx.catalog_source_text());
+    if let Some(problem) = &ctx.models.problem {
+        // The compiled catalog then stands in; for a Codex newer than the rules, unknown models are
+        // only information (see model-id).
+        out.push(Finding::info(format!(
+            "could not read Codex {v}'s own model catalog ({problem}); using the {}",
+            ctx.catalog_source_text()
+        )));
+    }
     out
 }

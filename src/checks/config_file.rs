@@ -2,6 +2,7 @@
 //! Codex's serde structs demand (reference §2.3, §2.8).
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner, report_fatal};
+use crate::codex::BedrockKind;
 use crate::context::FileRead;
 use crate::env_vars::{AWS_DEFAULT_REGION, AWS_REGION};
 use crate::fix::{Change, Fix, FixOptions, Safety};
@@ -72,7 +73,8 @@ fn fixes(ctx: &Session, options: &FixOptions) -> Vec<Fix> {
         return Vec::new();
     }
     let rules = &ctx.rules;
-    let Some(model) = options.model.clone().or_else(|| rules.default_model().map(str::to_owned)) else {
+    let Some(model) = options.model.clone().or_else(|| ctx.default_model(BedrockKind::Mantle).map(str::to_owned))
+    else {
         return Vec::new();
     };
     let allowed = rules.mantle_regions();

@@ -3,10 +3,11 @@
 //! caught with the right id suggested. Codex itself never blocks an unknown id: it warns about fallback
 //! metadata and sends it, and Bedrock answers 404 (reference §3).
 
-use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, closest};
+use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock};
 use crate::catalog::Feature;
 use crate::codex::BedrockKind;
 use crate::codex_errors;
+use crate::context::CatalogAuthority;
 use crate::fix::{Edit, Fix, FixOptions, locate_key};
 use crate::meta::CheckId;
 use crate::net::Destination;
@@ -58,6 +59,75 @@ pub fn mantle_form(id: &str) -> String {
     s
 }
 
+/// The numbers in an id, in order (`openai.gpt-6.2-sol` → `["6", "2"]`, `openai.gpt-oss-120b` →
+/// `["120"]`): its generation, line and size.
+fn numbers(id: &str) -> Vec<&str> {
+    id.split(|c: char| !c.is_ascii_digit()).filter(|run| !run.is_empty()).collect()
+}
+
+/// The words of an id, lower-cased (`openai.gpt-6.2-sol` → `["openai", "gpt", "sol"]`).
+fn words(id: &str) -> Vec<String> {
+    id.split(|c: char| !c.is_ascii_alphabetic()).filter(|w| !w.is_empty()).map(str::to_ascii_lowercase).collect()
+}
+
+/// One slip of the finger at most: an inserted, dropped or wrong letter, or two neighbours swapped.
+fn one_slip(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a == b {
+        return true;
+    }
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    match long.len() - short.len() {
+        0 => {
+            let diff: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+            diff.len() == 1
+                || (diff.len() == 2 && diff[1] == diff[0] + 1 && a[diff[0]] == b[diff[1]] && a[diff[1]] == b[diff[0]])
+        }
+        1 => {
+            let i = (0..short.len()).find(|&i| short[i] != long[i]).unwrap_or(short.len());
+            short[i..] == long[i + 1..]
+        }
+        _ => false,
+    }
+}
+
+/// The catalog id `model` is a misspelling of, when that is certain enough to say "did you mean". A
+/// candidate qualifies when:
+/// - it has exactly the same numbers as `model`, in order: new releases bring ids one character away
+///   from old ones, so `openai.gpt-6.2-sol` is never "corrected" to `openai.gpt-6.1-sol` (a downgrade),
+///   nor `gpt-6.1` to `gpt-6`, nor `gpt-oss-12b` to `gpt-oss-120b`;
+/// - it has the same words, each at most one slip apart ([`one_slip`]), so `sool` → `sol` and `tera` →
+///   `terra` qualify, but `terra` → `astra` (another model of the same generation) does not;
+/// - the whole ids, ignoring case, are at most 3 edits apart (separators included);
+/// - no other candidate is as close.
+pub fn spelling_near_miss<'a>(model: &str, catalog: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let (model_numbers, model_words) = (numbers(model), words(model));
+    let lower = model.to_ascii_lowercase();
+    let mut best: Option<(usize, &'a str)> = None;
+    let mut tied = false;
+    for candidate in catalog {
+        let candidate_words = words(candidate);
+        let same_model = candidate != model
+            && numbers(candidate) == model_numbers
+            && candidate_words.len() == model_words.len()
+            && model_words.iter().zip(&candidate_words).all(|(a, b)| one_slip(a, b));
+        if !same_model {
+            continue;
+        }
+        let d = super::edit_distance(&lower, &candidate.to_ascii_lowercase());
+        match best {
+            _ if d > 3 => {}
+            Some((bd, _)) if d > bd => {}
+            Some((bd, _)) if d == bd => tied = true,
+            _ => {
+                best = Some((d, candidate));
+                tied = false;
+            }
+        }
+    }
+    best.filter(|_| !tied).map(|(_, c)| c)
+}
+
 fn run(ctx: &Session) -> Outcome {
     let kind = match bedrock(ctx) {
         Ok(kind) => kind,
@@ -68,29 +138,37 @@ fn run(ctx: &Session) -> Outcome {
         return Outcome::skip("no model and no default known for this version");
     };
     let location = ctx.config.get(&["model"]).and_then(|f| ctx.config.location(&f));
-    let catalog: &[String] = match kind {
-        BedrockKind::Mantle => rules.model_catalog(),
-        BedrockKind::Runtime => rules.runtime_catalog(),
-    };
-    let mut out = Outcome::pass(format!("`{model}` is in Codex {}'s Bedrock catalog", rules.version));
+    let catalog = ctx.model_catalog(kind);
+    let authority = ctx.catalog_authority(kind);
+    let version = &rules.version;
+    // Codex is newer than the rules and its own catalog could not be read: a missing model may be one
+    // this Codex added, so that is information, never a warning or a suggestion.
+    let unverified = authority == CatalogAuthority::Unverified;
+    let verified_up_to = rules.verified_up_to();
+    let mut out = Outcome::pass(format!("`{model}` is in Codex {version}'s Bedrock catalog"));
     out.set("model", model.clone());
     out.set("catalog", catalog.to_vec());
+    out.set("catalog_source", ctx.catalog_source_text());
     let set_model = |m: &str| format!("Set `model = \"{m}\"`");
 
     if ctx.prediction.model_is_default {
         if kind == BedrockKind::Mantle && !rules.has(Feature::BedrockModelCatalog) {
             return out.with(
                 Finding::fail(format!(
-                    "model is not set and Codex {} has no Bedrock catalog: it sends its OpenAI default `{model}`, which Bedrock does not serve",
-                    rules.version
+                    "model is not set and Codex {version} has no Bedrock catalog: it sends its OpenAI default `{model}`, which Bedrock does not serve"
                 ))
                 .fix("Set `model = \"openai.gpt-oss-120b\"` (or upgrade Codex)"),
             );
         }
-        out.summary = format!("model not set: Codex {} uses `{model}`, its catalog's first entry", rules.version);
-        return out.with(
-            Finding::info(format!("model is not set; Codex {} picks `{model}`", rules.version)).fix(set_model(&model)),
-        );
+        out.summary = format!("model not set: Codex {version} uses `{model}`, its catalog's first entry");
+        let message = if unverified {
+            format!(
+                "model is not set; Codex {version} picks its catalog's first entry (`{model}` in the rules verified up to {verified_up_to}; this newer Codex may pick another)"
+            )
+        } else {
+            format!("model is not set; Codex {version} picks `{model}`")
+        };
+        return out.with(Finding::info(message).fix(set_model(&model)));
     }
     if catalog.contains(&model) {
         return out;
@@ -107,15 +185,28 @@ fn run(ctx: &Session) -> Outcome {
     }
     let warning = codex_errors::model_fallback_warning(&model);
     out.set("codex_warning", warning);
+    let unknown_to_rules = |out: &mut Outcome, provider: &str| {
+        out.summary = format!("`{model}`, not in the {provider}catalog of the rules verified up to {verified_up_to}");
+        out.push(
+            Finding::info(format!(
+                "Codex {version} is newer than those rules and its own catalog was not read, so it may list `{model}`"
+            ))
+            .at(location.clone()),
+        );
+    };
 
     if kind == BedrockKind::Runtime {
         if catalog.is_empty() {
-            out.summary = format!("`{model}` (the Runtime catalog of Codex {} is not recorded)", rules.version);
+            out.summary = format!("`{model}` (the Runtime catalog of Codex {version} is not recorded)");
             return out;
         }
+        if unverified {
+            unknown_to_rules(&mut out, "amazon-bedrock-runtime ");
+            return out;
+        }
+        // Only the cross-region prefix is suggested, so the model itself never changes.
         let suggestion = catalog.iter().find(|m| m.ends_with(&format!(".{}", mantle_form(&model)))).cloned();
-        let f =
-            Finding::warn(format!("`{model}` is not in the amazon-bedrock-runtime catalog of Codex {}", rules.version));
+        let f = Finding::warn(format!("`{model}` is not in the amazon-bedrock-runtime catalog of Codex {version}"));
         return out.with(
             match suggestion {
                 Some(s) => f.fix(set_model(&s)),
@@ -129,6 +220,7 @@ fn run(ctx: &Session) -> Outcome {
     let known = rules.all_known_models();
     let runtime_style = mantle != model && model.trim() != mantle;
     if runtime_style {
+        // The shape is wrong whatever the catalog: Mantle never takes Runtime ids or bare OpenAI ids.
         let target =
             if catalog.contains(&mantle) || known.contains(&mantle.as_str()) { Some(mantle.clone()) } else { None };
         let why = if model.starts_with("gpt-") {
@@ -145,32 +237,30 @@ fn run(ctx: &Session) -> Outcome {
         });
         return out;
     }
+    if unverified {
+        unknown_to_rules(&mut out, "");
+        return out;
+    }
     if known.contains(&model.as_str()) {
         let newest = catalog.first().map_or("openai.gpt-oss-120b", |s| s.as_str());
         out.push(
             Finding::warn(format!(
-                "`{model}` is not in Codex {}'s Bedrock catalog: Codex warns about fallback metadata and may mis-size context and reasoning",
-                rules.version
+                "`{model}` is not in Codex {version}'s Bedrock catalog: Codex warns about fallback metadata and may mis-size context and reasoning"
             ))
             .fix(set_model(newest))
             .at(location),
         );
         return out;
     }
-    match closest(&model, catalog.iter().map(String::as_str), 3) {
-        // A warning: new models arrive with names one edit away from old ones (gpt-6.1 → gpt-6.2).
+    match spelling_near_miss(&model, catalog.iter().map(String::as_str)) {
         Some(near) => out.push(
-            Finding::warn(format!(
-                "`{model}` is not in Codex {}'s Bedrock catalog (did you mean `{near}`?)",
-                rules.version
-            ))
-            .fix(set_model(near))
-            .at(location),
+            Finding::warn(format!("`{model}` is not in Codex {version}'s Bedrock catalog (did you mean `{near}`?)"))
+                .fix(set_model(near))
+                .at(location),
         ),
         None => out.push(
             Finding::warn(format!(
-                "`{model}` is unknown to Codex {}: it sends it anyway and Bedrock answers 404 if no such model exists",
-                rules.version
+                "`{model}` is unknown to Codex {version}: it sends it anyway and Bedrock answers 404 if no such model exists"
             ))
             .fix(format!(
                 "Use one of the catalog ids, e.g. `{}`",
@@ -199,7 +289,7 @@ fn by_destination(ctx: &Session) -> Option<Outcome> {
     out.set("model", model.clone());
     match p.destination.as_ref()? {
         Destination::Mantle { .. } => {
-            let catalog = ctx.rules.model_catalog();
+            let catalog = ctx.model_catalog(BedrockKind::Mantle);
             if model.starts_with("anthropic.") {
                 out.push(
                     Finding::fail(format!(
@@ -226,7 +316,7 @@ fn by_destination(ctx: &Session) -> Option<Outcome> {
             Some(out)
         }
         Destination::Runtime { .. } => {
-            let catalog = ctx.rules.runtime_catalog();
+            let catalog = ctx.model_catalog(BedrockKind::Runtime);
             if catalog.is_empty() || catalog.contains(&model) || model.starts_with("anthropic.") {
                 return Some(out);
             }
@@ -248,14 +338,16 @@ fn by_destination(ctx: &Session) -> Option<Outcome> {
     }
 }
 
-/// The id the user meant, when it is certain: a Runtime-style, bare or misspelt id whose Mantle form is
-/// in this version's catalog.
+/// The id the user meant, when it is certain: a Runtime-style or bare id whose Mantle form is in the
+/// catalog, or a misspelling of a catalog id ([`spelling_near_miss`]) when the catalog is authoritative.
+/// Never a different model: not across generations, and not when Codex is newer than the rules and its
+/// own catalog could not be read.
 pub fn catalog_correction(ctx: &Session) -> Option<String> {
     if ctx.prediction.bedrock != Some(BedrockKind::Mantle) || ctx.prediction.model_is_default {
         return None;
     }
     let model = ctx.prediction.model.as_deref()?;
-    let catalog = ctx.rules.model_catalog();
+    let catalog = ctx.model_catalog(BedrockKind::Mantle);
     if catalog.iter().any(|m| m == model) {
         return None;
     }
@@ -263,10 +355,12 @@ pub fn catalog_correction(ctx: &Session) -> Option<String> {
     if mantle != model && catalog.contains(&mantle) {
         return Some(mantle);
     }
-    if ctx.rules.all_known_models().contains(&model) {
+    if ctx.catalog_authority(BedrockKind::Mantle) == CatalogAuthority::Unverified
+        || ctx.rules.all_known_models().contains(&model)
+    {
         return None;
     }
-    closest(model, catalog.iter().map(String::as_str), 3).map(str::to_owned)
+    spelling_near_miss(model, catalog.iter().map(String::as_str)).map(str::to_owned)
 }
 
 /// `--model ID` sets the model (asked for); otherwise a certain correction is safe.
@@ -290,7 +384,64 @@ fn fixes(ctx: &Session, options: &FixOptions) -> Vec<Fix> {
 
 #[cfg(test)]
 mod tests {
-    use super::mantle_form;
+    use super::{mantle_form, spelling_near_miss};
+
+    const CATALOG_0_171: &[&str] = &[
+        "openai.gpt-6.2-sol",
+        "openai.gpt-6.2-astra",
+        "openai.gpt-6.1-sol",
+        "openai.gpt-6-astra",
+        "openai.gpt-6.1-terra",
+        "openai.gpt-6-sol",
+        "openai.gpt-6-luna",
+        "openai.gpt-5.6-sol",
+        "openai.gpt-5.5",
+        "openai.gpt-oss-120b",
+        "openai.gpt-oss-20b",
+    ];
+
+    fn near(model: &str, catalog: &[&'static str]) -> Option<&'static str> {
+        spelling_near_miss(model, catalog.iter().copied())
+    }
+
+    #[test]
+    fn a_typo_fix_never_changes_the_generation() {
+        let without_6_2 = &CATALOG_0_171[2..];
+        // 6.2 is not a misspelling of 6.1 (a downgrade), nor 6.1 of 6, nor 6 of 6.1.
+        assert_eq!(near("openai.gpt-6.2-sol", without_6_2), None);
+        assert_eq!(near("openai.gpt-6.1-luna", without_6_2), None);
+        assert_eq!(near("openai.gpt-6-terra", without_6_2), None);
+        assert_eq!(near("openai.gpt-7-nova", CATALOG_0_171), None);
+        // Nor a size: 20b is not 120b.
+        assert_eq!(near("openai.gpt-oss-12b", CATALOG_0_171), None);
+        assert_eq!(near("openai.gpt-5.5", &["openai.gpt-5.4"]), None);
+    }
+
+    #[test]
+    fn spelling_slips_within_one_model_are_near_misses() {
+        assert_eq!(near("openai.gpt-6.1-sool", CATALOG_0_171), Some("openai.gpt-6.1-sol"));
+        assert_eq!(near("openai.gpt6.1-sol", CATALOG_0_171), Some("openai.gpt-6.1-sol"));
+        assert_eq!(near("openai-gpt-6.2-astra", CATALOG_0_171), Some("openai.gpt-6.2-astra"));
+        assert_eq!(near("OpenAI.GPT-6.2-Sol", CATALOG_0_171), Some("openai.gpt-6.2-sol"));
+        assert_eq!(near("openai.gpt-6.1-tera", CATALOG_0_171), Some("openai.gpt-6.1-terra"));
+        assert_eq!(near("openai.gpt5.5", CATALOG_0_171), Some("openai.gpt-5.5"));
+        assert_eq!(near("openai.gpt-6.2-atsra", CATALOG_0_171), Some("openai.gpt-6.2-astra"));
+        assert_eq!(near("opnai.gpt-6.1-slo", CATALOG_0_171), Some("openai.gpt-6.1-sol"));
+    }
+
+    #[test]
+    fn far_or_ambiguous_spellings_get_no_suggestion() {
+        // Another model of the same generation, or a word more than one slip away.
+        assert_eq!(near("openai.gpt-6-terra", &["openai.gpt-6-astra"]), None);
+        assert_eq!(near("openai.gpt-6.1-sun", CATALOG_0_171), None);
+        assert_eq!(near("openai.gpt-6.1-xxxxx", CATALOG_0_171), None);
+        // Words slipped separately but more than 3 edits in all.
+        assert_eq!(near("opnai_gpt_6.1_sool", CATALOG_0_171), None);
+        // Equally close to two ids of the same generation: no guess.
+        assert_eq!(near("openai.gpt-6-xuna", &["openai.gpt-6-luna", "openai.gpt-6-kuna"]), None);
+        // An id in the catalog is not a near miss of itself.
+        assert_eq!(near("openai.gpt-6.1-sol", &["openai.gpt-6.1-sol"]), None);
+    }
 
     #[test]
     fn runtime_ids_map_to_mantle_ids() {

@@ -2,13 +2,13 @@
 //! call costs ~12 ms, so it runs on its own thread while the rest of the context is gathered, and it is
 //! bounded: a hung binary must not hang the doctor.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use semver::Version;
 
+use super::subprocess::{self, Limits};
 use crate::error::Error;
 
 /// How the version was obtained; the JSON report's `codex_version_source`.
@@ -55,33 +55,16 @@ pub fn parse_version_output(output: &str) -> Option<Version> {
     Version::parse(word.trim_start_matches('v')).ok()
 }
 
-/// Runs `binary --version`, bounded by `timeout`.
+/// `codex --version` prints one short line; anything longer is not Codex.
+const MAX_VERSION_OUTPUT: usize = 64 * 1024;
+
+/// Runs `binary --version`, bounded by `timeout` (the whole process group is killed past it).
 pub fn run_version(binary: &Path, timeout: Duration) -> Result<String, Error> {
-    let mut child = Command::new(binary)
-        .arg("--version")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| Error::at("could not run --version of", binary, e))?;
-    let deadline = Instant::now() + timeout;
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(Error::at("running --version of", binary, format!("it did not answer within {timeout:?}")));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(1)),
-            Err(e) => return Err(Error::at("waiting for --version of", binary, e)),
-        }
-    }
-    let mut out = String::new();
-    if let Some(mut stdout) = child.stdout.take() {
-        let _ = stdout.read_to_string(&mut out);
-    }
-    Ok(out)
+    let limits = Limits { deadline: Instant::now() + timeout, max_output: MAX_VERSION_OUTPUT };
+    let mut command = Command::new(binary);
+    command.arg("--version");
+    let finished = subprocess::run(command, limits).map_err(|e| Error::at("running --version of", binary, e))?;
+    Ok(String::from_utf8_lossy(&finished.stdout).into_owned())
 }
 
 /// The npm platform packages tag their version with the platform (`0.169.0-linux-x64`).

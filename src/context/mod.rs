@@ -11,18 +11,20 @@ pub mod auth_json;
 pub mod aws_files;
 pub mod codex_config;
 pub mod codex_install;
+pub mod codex_models;
 pub mod dotenv;
 pub mod env;
 pub mod files;
+pub mod subprocess;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use semver::Version;
 
 use crate::catalog::{Catalog, Feature, Rules, catalog};
-use crate::codex::{MANTLE_PROVIDER, ProfileSource, RUNTIME_PROVIDER};
+use crate::codex::{BedrockKind, MANTLE_PROVIDER, ProfileSource, RUNTIME_PROVIDER};
 use crate::env_vars;
 
 pub use apps::AppInstall;
@@ -30,6 +32,7 @@ pub use auth_json::{AuthJson, ManagedAuth};
 pub use aws_files::AwsFiles;
 pub use codex_config::CodexConfig;
 pub use codex_install::{CodexInstall, VersionSource};
+pub use codex_models::{CatalogSource, InstalledModels};
 pub use dotenv::Dotenv;
 pub use env::{EffectiveEnv, Origin};
 pub use files::{FileRead, Location, SourceFile};
@@ -57,6 +60,18 @@ pub struct Options {
     pub config_path: Option<PathBuf>,
     /// A user's machine, or a template judged alone (`lint`).
     pub mode: Mode,
+    /// What an earlier gather of the same run found about Codex: `fix` gathers several times and asks
+    /// Codex (its version, its model catalog) only the first time, so every round sees the same facts.
+    pub gathered_codex: Option<GatheredCodex>,
+}
+
+/// The facts about the installed Codex, as gathered once.
+#[derive(Clone, Debug)]
+pub struct GatheredCodex {
+    /// Its version and where it came from.
+    pub install: CodexInstall,
+    /// Its own model catalogs, when read.
+    pub models: InstalledModels,
 }
 
 /// What the gathered facts describe.
@@ -83,6 +98,7 @@ impl Default for Options {
             scan_apps: true,
             config_path: None,
             mode: Mode::Machine,
+            gathered_codex: None,
         }
     }
 }
@@ -133,6 +149,8 @@ pub struct Context {
     pub codex: CodexInstall,
     /// The rules of that version.
     pub rules: Rules,
+    /// The installed Codex's own model catalogs, when they were read (use [`Context::model_catalog`]).
+    pub models: InstalledModels,
     /// The assembled Codex configuration.
     pub config: CodexConfig,
     /// `$CODEX_HOME/auth.json`.
@@ -146,6 +164,18 @@ pub struct Context {
     /// The file `model_catalog_json` names, resolved as Codex resolves it, and whether it exists (not
     /// gathered for a template: its paths are each user's).
     pub model_catalog_file: Option<(PathBuf, bool)>,
+}
+
+/// How far the model catalog in use can be trusted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CatalogAuthority {
+    /// Read from the installed Codex (or its cache): what this Codex itself lists.
+    Installed,
+    /// The compiled catalog of a release the rules were checked against.
+    Verified,
+    /// The compiled catalog, but Codex is newer than every release the rules were checked against and
+    /// its own catalog could not be read: a model missing from it may be one this Codex added.
+    Unverified,
 }
 
 /// Which AWS profile the SDK selects, and why.
@@ -180,9 +210,26 @@ impl Context {
         let timeout = options.timeout.min(Duration::from_secs(3));
         // `codex --version` is the slowest part of gathering (~12 ms); overlap it with the file reads.
         // With the version given there is nothing to wait for (and `lint` gathers thousands of times).
-        let version_thread = match flag {
-            Some(v) => Err(codex_install::detect(Some(&v), binary, &newest, timeout)),
-            None => Ok(std::thread::spawn(move || codex_install::detect(None, binary, &newest, timeout))),
+        // The same thread then reads that binary's own model catalog (cached, so usually a file read).
+        let version_thread = match (flag, options.gathered_codex.clone()) {
+            (_, Some(known)) => Err((known.install, known.models)),
+            (Some(v), None) => {
+                Err((codex_install::detect(Some(&v), binary, &newest, timeout), InstalledModels::compiled(None)))
+            }
+            (None, None) => {
+                let env = process_env.clone();
+                let read_catalog = !isolated;
+                Ok(std::thread::spawn(move || {
+                    let start = Instant::now();
+                    let codex = codex_install::detect(None, binary, &newest, timeout);
+                    let models = if read_catalog {
+                        installed_models(&codex, catalog, &env, start + timeout)
+                    } else {
+                        InstalledModels::compiled(None)
+                    };
+                    (codex, models)
+                }))
+            }
         };
 
         let unread = |path: PathBuf| SourceFile { path, read: FileRead::Missing, mode: None };
@@ -192,14 +239,17 @@ impl Context {
         let auth_json = AuthJson::parse(read(codex_home.join("auth.json")));
         let apps = if options.scan_apps && !isolated { apps::scan(home.as_deref()) } else { Vec::new() };
 
-        let codex = match version_thread {
+        let (codex, models) = match version_thread {
             Err(known) => known,
-            Ok(thread) => thread.join().unwrap_or_else(|_| CodexInstall {
-                binary: None,
-                version: catalog.meta.newest_known.clone(),
-                source: VersionSource::Assumed,
-                problem: Some("version detection failed".into()),
-                raw: None,
+            Ok(thread) => thread.join().unwrap_or_else(|_| {
+                let codex = CodexInstall {
+                    binary: None,
+                    version: catalog.meta.newest_known.clone(),
+                    source: VersionSource::Assumed,
+                    problem: Some("version detection failed".into()),
+                    raw: None,
+                };
+                (codex, InstalledModels::compiled(None))
             }),
         };
         let rules = Rules::new(codex.version.clone(), catalog);
@@ -241,12 +291,56 @@ impl Context {
             env,
             codex,
             rules,
+            models,
             config,
             auth_json,
             aws,
             apps,
             aws_profile,
             model_catalog_file,
+        }
+    }
+
+    /// The model catalog Codex uses with `kind`, in its order: the installed Codex's own when it was
+    /// read, else the compiled one of the version. Every model decision goes through here.
+    pub fn model_catalog(&self, kind: BedrockKind) -> &[String] {
+        match kind {
+            BedrockKind::Mantle => self.models.mantle.as_deref().unwrap_or_else(|| self.rules.model_catalog()),
+            BedrockKind::Runtime => self.models.runtime.as_deref().unwrap_or_else(|| self.rules.runtime_catalog()),
+        }
+    }
+
+    /// The model Codex sends with `kind` when `model` is unset: the first entry of its catalog (before
+    /// 0.125 Mantle has none, and the generic OpenAI default applies).
+    pub fn default_model(&self, kind: BedrockKind) -> Option<&str> {
+        match (kind, &self.models.mantle) {
+            (BedrockKind::Mantle, None) => self.rules.default_model(),
+            _ => self.model_catalog(kind).first().map(String::as_str),
+        }
+    }
+
+    /// How far [`Context::model_catalog`] can be trusted for `kind`.
+    pub fn catalog_authority(&self, kind: BedrockKind) -> CatalogAuthority {
+        let read = match kind {
+            BedrockKind::Mantle => self.models.mantle.is_some(),
+            BedrockKind::Runtime => self.models.runtime.is_some(),
+        };
+        if read {
+            CatalogAuthority::Installed
+        } else if self.rules.is_newer_than_verified() {
+            CatalogAuthority::Unverified
+        } else {
+            CatalogAuthority::Verified
+        }
+    }
+
+    /// Where the model catalog came from, as the report says it: `installed Codex 0.171.0 (/path)`,
+    /// `cache (Codex 0.171.0, /path)` or `compiled rules (verified up to 0.169.0)`.
+    pub fn catalog_source_text(&self) -> String {
+        match &self.models.source {
+            CatalogSource::Installed { version, binary } => format!("installed Codex {version} ({})", binary.display()),
+            CatalogSource::Cache { version, binary } => format!("cache (Codex {version}, {})", binary.display()),
+            CatalogSource::Compiled => format!("compiled rules (verified up to {})", self.rules.verified_up_to()),
         }
     }
 
@@ -259,6 +353,27 @@ impl Context {
     pub fn aws_profile_get(&self, profile: &str, key: &str) -> Option<&str> {
         self.aws.profiles.as_ref()?.get_profile(profile)?.get(key)
     }
+}
+
+/// The found Codex's own model catalogs, when its version came from the binary itself (with
+/// `--codex-version` the binary may be another release than the rules are for). Asking Codex shares the
+/// `--timeout` bound (`deadline`) with the version probe.
+fn installed_models(
+    codex: &CodexInstall,
+    catalog: &'static Catalog,
+    env: &BTreeMap<String, String>,
+    deadline: Instant,
+) -> InstalledModels {
+    let Some(binary) = codex.binary.as_deref().filter(|_| codex.source == VersionSource::Path) else {
+        return InstalledModels::compiled(None);
+    };
+    let rules = Rules::new(codex.version.clone(), catalog);
+    let wanted = codex_models::Wanted {
+        mantle: rules.has(Feature::BedrockModelCatalog),
+        runtime: rules.has(Feature::RuntimeProvider),
+    };
+    let deadline = deadline.min(Instant::now() + codex_models::CATALOG_TIMEOUT);
+    codex_models::gather(binary, &codex.version, wanted, env, codex_models::Platform::current(), deadline)
 }
 
 /// The SDK's profile: `aws.profile` from the config (even empty: the SDK then looks for a profile named

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::checks::CHECKS;
-use crate::context::{Context, Inputs};
+use crate::context::{Context, GatheredCodex, Inputs};
 use crate::error::{Error, Result};
 use crate::fix::{Change, FileResult, Fix, FixOptions, MAX_ROUNDS, Plan, Safety, mode_of, render, set_mode};
 use crate::report::Status;
@@ -231,6 +231,9 @@ pub fn run(inputs: &Inputs, request: &FixRequest) -> FixRun {
     // script never mistakes "not fixed" for "fixed, failures remain".
     let refuse = |error: Error| FixRun { stdout: String::new(), error: Some(error), code: 2 };
     let session = Session::new(Context::gather(inputs.clone()));
+    // Codex is asked once: the scratch rounds and the re-check reuse what this gather found.
+    inputs.options.gathered_codex =
+        Some(GatheredCodex { install: session.codex.clone(), models: session.models.clone() });
     let scrub = |text: &str| session.redactor.scrub(text);
     if let Err(e) = validate_flags(&session, &request.fix) {
         return refuse(e);

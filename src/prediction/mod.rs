@@ -176,10 +176,7 @@ fn bedrock(ctx: &Context, mode: Mode, kind: BedrockKind, p: &mut Prediction) {
     let table = p.table().to_owned();
     let model = ctx.config.get_str(&["model"]).ok().flatten().map(|(m, _)| m.to_owned());
     p.model_is_default = model.is_none();
-    p.model = model.or_else(|| match kind {
-        BedrockKind::Mantle => rules.default_model().map(str::to_owned),
-        BedrockKind::Runtime => rules.runtime_catalog().first().cloned(),
-    });
+    p.model = model.or_else(|| ctx.default_model(kind).map(str::to_owned));
 
     if !rules.has(Feature::Sigv4) {
         // 0.123.0: unsigned requests to us-east-1 whatever the config says (reference §1).

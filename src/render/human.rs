@@ -114,10 +114,11 @@ pub fn render(facts: &Redacted<RunFacts>, report: &Redacted<Report>, style: Styl
     };
     let _ = writeln!(
         out,
-        "bedrock-doctor {} · Codex {} ({origin}) · rules verified {}\n",
+        "bedrock-doctor {} · Codex {} ({origin}) · rules verified {} · models: {}\n",
         env!("CARGO_PKG_VERSION"),
         facts.codex_version,
-        facts.rules_verified
+        facts.rules_verified,
+        facts.model_catalog.1
     );
     prediction(facts, &paint, &mut out);
     let _ = writeln!(out, "\n{}", paint.heading("Checks"));
@@ -235,11 +236,7 @@ impl super::stream::LintStream for LintHuman {
         Ok(())
     }
 
-    fn file(
-        &mut self,
-        target: &super::Target<'_>,
-        sink: &mut dyn std::io::Write,
-    ) -> std::io::Result<()> {
+    fn file(&mut self, target: &super::Target<'_>, sink: &mut dyn std::io::Write) -> std::io::Result<()> {
         let paint = &self.paint;
         let report = target.report;
         self.files += 1;

@@ -13,6 +13,11 @@ pub fn prediction(facts: &Redacted<RunFacts>) -> Value {
     json!({
         "codex_version": facts.codex_version,
         "codex_version_source": facts.codex_version_source,
+        "model_catalog": {
+            "source": facts.model_catalog.0,
+            "description": facts.model_catalog.1,
+            "problem": facts.model_catalog.2,
+        },
         "provider": p.provider.as_deref().unwrap_or("openai"),
         "model": p.model,
         "auth": p.auth.as_ref().map(|a| json!({
@@ -175,11 +180,7 @@ impl super::stream::LintStream for LintJson {
         out.write_all(text.as_bytes())
     }
 
-    fn file(
-        &mut self,
-        t: &super::Target<'_>,
-        out: &mut dyn std::io::Write,
-    ) -> std::io::Result<()> {
+    fn file(&mut self, t: &super::Target<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         let status = t.report.status();
         self.worst = self.worst.max(status);
         #[derive(Serialize)]

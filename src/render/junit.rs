@@ -142,11 +142,7 @@ impl super::stream::LintStream for JunitStream {
         Ok(())
     }
 
-    fn file(
-        &mut self,
-        target: &Target<'_>,
-        _out: &mut dyn std::io::Write,
-    ) -> std::io::Result<()> {
+    fn file(&mut self, target: &Target<'_>, _out: &mut dyn std::io::Write) -> std::io::Result<()> {
         use std::io::Write as _;
         let file = display_path(target.file);
         let mut counts = Counts::default();

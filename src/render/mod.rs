@@ -62,6 +62,7 @@ pub fn facts(ctx: &Session) -> RunFacts {
         rules_verified: ctx.rules.catalog().meta.verified.clone(),
         prediction: ctx.prediction.clone(),
         endpoint_overrides: ctx.endpoint_overrides.clone(),
+        model_catalog: (ctx.models.source.as_str(), ctx.catalog_source_text(), ctx.models.problem.clone()),
     }
 }
 

@@ -212,11 +212,7 @@ impl super::stream::LintStream for SarifStream {
         out.write_all(head.as_bytes())
     }
 
-    fn file(
-        &mut self,
-        target: &Target<'_>,
-        out: &mut dyn std::io::Write,
-    ) -> std::io::Result<()> {
+    fn file(&mut self, target: &Target<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         let mut text = String::new();
         for result in &target.report.results {
             let meta = result.meta;
