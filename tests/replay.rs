@@ -279,12 +279,7 @@ fn compare(case: &Case, version: &Version, obs: &Value, catalog: &'static Catalo
         "bedrock" => {
             let r = &obs["request"];
             let host = r["host"].as_str().unwrap_or("");
-            eq(
-                &mut out,
-                "endpoint",
-                pred["endpoint"].clone(),
-                observed_url(r).into(),
-            );
+            eq(&mut out, "endpoint", pred["endpoint"].clone(), observed_url(r).into());
             if let Some(provider) = obs["banner"]["provider"].as_str() {
                 // The provider id `codex exec` printed in its banner.
                 eq(&mut out, "provider", pred["provider"].clone(), provider.into());
