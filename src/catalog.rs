@@ -416,6 +416,11 @@ mod tests {
     fn default_model_is_first_catalog_entry() {
         assert_eq!(rules("0.169.0").default_model(), Some("openai.gpt-6.1-sol"));
         assert_eq!(rules("0.124.0").default_model(), Some("gpt-5.4"));
+        // 0.171.0 (E, `model-unset` and `debug-models-*`): a new default on both providers.
+        assert_eq!(rules("0.171.0").default_model(), Some("openai.gpt-6.2-sol"));
+        assert_eq!(rules("0.171.0").runtime_catalog().first().map(String::as_str), Some("global.openai.gpt-6.2-sol"));
+        assert_eq!((rules("0.171.0").model_catalog().len(), rules("0.171.0").runtime_catalog().len()), (11, 20));
+        assert!(!rules("0.171.0").is_newer_than_known());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The exact texts Codex prints when it gives up before sending a request, by version.
 //!
-//! Every function cites the reference section (shared/reference/codex-bedrock.md) whose observation
+//! Every function cites the reference section (docs/codex-behaviour.md) whose observation
 //! (E: the released binary, run on loopback) it reproduces. Keep the wording byte-exact: the fidelity
 //! suite compares these strings with what the real binary prints.
 

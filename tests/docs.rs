@@ -206,3 +206,89 @@ fn every_example_prints_its_output() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     assert_eq!(run, page_count(), "every page in checks/ has its Example run");
 }
+
+/// Markdown link targets of a page: the `target` of every `[text](target)`.
+fn link_targets(page: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = page;
+    while let Some(i) = rest.find("](") {
+        rest = &rest[i + 2..];
+        if let Some(end) = rest.find(')') {
+            out.push(rest[..end].trim().to_owned());
+        }
+    }
+    out
+}
+
+/// Why a page's text points outside the repository, if it does: a relative link that leaves the
+/// checkout or names a missing file, an absolute file path, or a note that only exists on the
+/// authors' machines.
+fn outside_references(file: &std::path::Path, text: &str, root: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let markdown = file.extension().is_some_and(|e| e == "md");
+    for target in if markdown { link_targets(text) } else { Vec::new() } {
+        if target.starts_with("http://") || target.starts_with("https://") || target.starts_with('#') {
+            continue;
+        }
+        let path = target.split('#').next().unwrap_or("");
+        let resolved = file.parent().unwrap().join(path);
+        match resolved.canonicalize() {
+            Ok(p) if p.starts_with(root) => {}
+            Ok(p) => out.push(format!("link `{target}` leaves the repository ({})", p.display())),
+            Err(_) => out.push(format!("link `{target}` names no file in the repository")),
+        }
+    }
+    for marker in ["shared/reference", "codex-bedrock.md", "stack.md", "/work/"] {
+        if text.contains(marker) {
+            out.push(format!("mentions `{marker}`, which is not in the repository"));
+        }
+    }
+    out
+}
+
+fn files_under(dir: &std::path::Path, ext: &str, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files_under(&path, ext, out);
+        } else if path.extension().is_some_and(|e| e == ext) {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn pages_and_help_texts_cite_only_what_ships_in_the_repository() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).canonicalize().unwrap();
+    let mut files = Vec::new();
+    files_under(&root.join("checks"), "md", &mut files);
+    files_under(&root.join("docs"), "md", &mut files);
+    files_under(&root.join("src"), "rs", &mut files);
+    files.extend(["README.md", "tests/fidelity/README.md", "checks/catalog.toml"].map(|f| root.join(f)));
+    assert!(files.iter().any(|f| f.ends_with("docs/codex-behaviour.md")), "docs/codex-behaviour.md ships");
+    let mut problems = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for p in outside_references(file, &text, &root) {
+            problems.push(format!("{}: {p}", file.strip_prefix(&root).unwrap().display()));
+        }
+    }
+    assert!(problems.is_empty(), "{} reference(s) outside the repository:\n{}", problems.len(), problems.join("\n"));
+}
+
+#[test]
+fn a_link_outside_the_repository_is_caught() {
+    // The detector itself: each of these must be reported, and a link to a shipped file must not.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).canonicalize().unwrap();
+    let page = root.join("checks/region.md");
+    for bad in [
+        "see [notes](../../shared/reference/codex-bedrock.md) §4",
+        "see [x](../no-such-file.md)",
+        "see [x](/etc/hostname)",
+        "- shared/reference/codex-bedrock.md §4.1",
+    ] {
+        assert!(!outside_references(&page, bad, &root).is_empty(), "not caught: {bad}");
+    }
+    let good = "see [docs/codex-behaviour.md](../docs/codex-behaviour.md) §4.1 and [AWS](https://docs.aws.amazon.com/)";
+    assert_eq!(outside_references(&page, good, &root), Vec::<String>::new());
+}

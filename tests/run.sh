@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 
 # The releases re-observed on every run: each side of every behaviour change that the recording shows
 # (the full set, every version of checks/catalog.toml, is `tests/fidelity/record.py --check`).
-REOBSERVE_VERSIONS=(${BD_REOBSERVE_VERSIONS:-0.123.0 0.124.0 0.128.0 0.131.0 0.135.0 0.136.0 0.145.0 0.149.0 0.150.0 0.156.1 0.162.0 0.169.0})
+REOBSERVE_VERSIONS=(${BD_REOBSERVE_VERSIONS:-0.123.0 0.124.0 0.128.0 0.131.0 0.135.0 0.136.0 0.145.0 0.149.0 0.150.0 0.156.1 0.162.0 0.169.0 0.171.0})
 # The releases tests/installed_codex.rs reads the model catalog of (`codex debug models`), in a network
 # namespace: required under CI like the re-observation.
 CATALOG_VERSIONS=(0.169.0 0.171.0)

@@ -4,6 +4,9 @@
 An HTTP proxy on 127.0.0.1:<port>.  `CONNECT host:443` is answered with 200 and the tunnel is
 TLS-terminated with a leaf certificate for the requested name (SNI, else the CONNECT host), signed
 by a throwaway CA generated at start.  Plain `GET http://host/...` proxy requests are recorded too.
+`direct_ports` adds plain-HTTP listeners on 127.0.0.1 that record requests sent straight to them, for
+a client that bypasses the proxy on loopback (a `base_url = "http://127.0.0.1:4000/v1"` gateway);
+each record says how it arrived (`via`: proxy-connect, proxy-http or direct) and on which port.
 Every request is recorded (method, CONNECT host, Host header, path, lower-cased headers, body
 JSON-parsed when possible) and answered with a fixed status (default 400) and a small JSON body,
 with `connection: close`, so the client gives up quickly.  Nothing is forwarded anywhere.
@@ -200,7 +203,7 @@ def _decode_body(raw: bytes, headers: dict):
 class CaptureServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, status: int = 400,
                  body: dict | None = None, workdir: str | None = None, log_path: str | None = None,
-                 quiet: bool = True):
+                 quiet: bool = True, direct_ports: list[int] | tuple[int, ...] = ()):
         self.workdir = workdir or tempfile.mkdtemp(prefix="capture-")
         self.ca = CertAuthority(self.workdir)
         self.status = status
@@ -216,6 +219,15 @@ class CaptureServer:
         self.sock.bind((host, port))
         self.sock.listen(128)
         self.port = self.sock.getsockname()[1]
+        # Plain listeners standing in for a service on loopback (a local gateway): requests sent
+        # straight to them, not through the proxy, are recorded the same way.
+        self.direct_socks: list[tuple[socket.socket, int]] = []
+        for dp in direct_ports:
+            ds = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            ds.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            ds.bind((host, int(dp)))
+            ds.listen(128)
+            self.direct_socks.append((ds, int(dp)))
         self._stop = threading.Event()
 
     # -- bookkeeping -------------------------------------------------------------------------
@@ -243,6 +255,8 @@ class CaptureServer:
     # -- serving -----------------------------------------------------------------------------
     def start(self) -> "CaptureServer":
         threading.Thread(target=self._accept_loop, daemon=True).start()
+        for ds, dp in self.direct_socks:
+            threading.Thread(target=self._accept_loop, args=(ds, dp), daemon=True).start()
         return self
 
     def stop(self):
@@ -251,19 +265,25 @@ class CaptureServer:
             self.sock.close()
         except OSError:
             pass
+        for ds, _ in self.direct_socks:
+            try:
+                ds.close()
+            except OSError:
+                pass
 
     def write_ca(self, path: str):
         self.ca.write_ca(path)
 
-    def _accept_loop(self):
+    def _accept_loop(self, sock: socket.socket | None = None, direct_port: int | None = None):
+        sock = sock or self.sock
         while not self._stop.is_set():
             try:
-                conn, _ = self.sock.accept()
+                conn, _ = sock.accept()
             except OSError:
                 return
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+            threading.Thread(target=self._handle, args=(conn, direct_port), daemon=True).start()
 
-    def _handle(self, conn: socket.socket):
+    def _handle(self, conn: socket.socket, direct_port: int | None = None):
         conn.settimeout(15)
         try:
             buf, ok = _read_until(conn, b"", b"\r\n\r\n")
@@ -283,7 +303,8 @@ class CaptureServer:
                 self._tls_tunnel(conn, chost, cport)
             else:
                 # plain proxy request (absolute URI) or direct request
-                self._serve_requests(conn, buf, scheme="http", connect_host=None, connect_port=None)
+                self._serve_requests(conn, buf, scheme="http", connect_host=None, connect_port=None,
+                                     direct_port=direct_port)
         except Exception as e:  # noqa: BLE001
             self._event(kind="error", error=f"{type(e).__name__}: {e}")
         finally:
@@ -317,7 +338,7 @@ class CaptureServer:
             except OSError:
                 pass
 
-    def _serve_requests(self, sock, buf, scheme, connect_host, connect_port):
+    def _serve_requests(self, sock, buf, scheme, connect_host, connect_port, direct_port=None):
         # We answer with `connection: close`, so one request per connection in practice.
         buf, ok = _read_until(sock, buf, b"\r\n\r\n")
         if not ok:
@@ -345,15 +366,22 @@ class CaptureServer:
         body, binfo = _decode_body(raw, headers)
         path = target
         host = connect_host
+        port = connect_port
+        via = "proxy-connect" if connect_host else ("direct" if direct_port else "proxy-http")
         if target.startswith(("http://", "https://")):
             scheme_, _, after = target.partition("://")
             hostport, slash, p = after.partition("/")
             path = slash + p
-            host = hostport.split(":")[0]
+            host, _, port = hostport.rpartition(":") if hostport.rpartition(":")[2].isdigit() else (hostport, "", None)
             scheme = scheme_
         host_header = headers.get("host")
         if host is None and host_header:
-            host = host_header.split(":")[0]
+            hh, _, hp = host_header.rpartition(":")
+            host, port = (hh, hp) if hp.isdigit() and hh else (host_header, None)
+        if direct_port and not port:
+            port = str(direct_port)
+        if not port:
+            port = "443" if scheme == "https" else "80"
         status = self.status
         rec = {
             "scheme": scheme,
@@ -361,6 +389,8 @@ class CaptureServer:
             "host": host,
             "connect_host": connect_host,
             "connect_port": connect_port,
+            "port": str(port),
+            "via": via,
             "host_header": host_header,
             "path": path,
             "headers": headers,

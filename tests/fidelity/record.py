@@ -176,6 +176,61 @@ def parse_models(stdout: str | None):
     return None
 
 
+def credential_values(case_dir: str, case: dict) -> list[tuple[str, str]]:
+    """Every string a case defines that a request might carry as a credential, with where it is
+    written: `env:K`, `dotenv:K`, `auth.json:a.b`, `<file>:a.b` for config.toml and profile files,
+    and `command:<table>` for an `/bin/echo` auth command's output. The cases give each fake secret
+    distinct last 4 characters, so the last 4 of a header name where it came from."""
+    out: list[tuple[str, str]] = []
+    for k, v in (case.get("env") or {}).items():
+        out.append((f"env:{k}", str(v)))
+    for k, v in compare.read_dotenv(case_dir).items():
+        out.append((f"dotenv:{k}", v))
+
+    def walk(label, x, path=""):
+        if isinstance(x, dict):
+            for k, v in x.items():
+                walk(label, v, f"{path}.{k}" if path else str(k))
+                if k == "auth" and isinstance(v, dict) and v.get("command") in ("/bin/echo", "echo"):
+                    out.append((f"command:{path + '.' if path else ''}auth",
+                                " ".join(str(a) for a in v.get("args", [])).strip()))
+        elif isinstance(x, list):
+            for v in x:
+                walk(label, v, path)
+        elif isinstance(x, str):
+            out.append((f"{label}:{path}", x))
+    p = os.path.join(case_dir, "auth.json")
+    if os.path.exists(p):
+        try:
+            walk("auth.json", json.load(open(p)))
+        except ValueError:
+            pass
+    for fn in sorted(os.listdir(case_dir)):
+        if fn == "config.toml" or fn.endswith(".config.toml"):
+            try:
+                with open(os.path.join(case_dir, fn), "rb") as f:
+                    walk(fn, tomllib.load(f))
+            except (tomllib.TOMLDecodeError, OSError):
+                pass
+    return out
+
+
+def credential_headers(case_dir: str, case: dict, headers: dict | None) -> dict:
+    """{header: {"last4", "origins"}} for every header that carried a credential; `origins` lists
+    where the case writes a value with those last 4 characters (see credential_values)."""
+    values = credential_values(case_dir, case)
+    out = {}
+    for name, last4 in sorted((headers or {}).items()):
+        origins = sorted({label for label, v in values if last4 and len(v.strip()) >= 8 and v.strip()[-4:] == last4})
+        out[name] = {"last4": last4, "origins": origins}
+    return out
+
+
+def banner(obs: dict) -> dict:
+    """What `codex exec` printed in its banner: the provider id and the model it runs with."""
+    return {"provider": obs.get("provider_line"), "model": obs.get("model_line")}
+
+
 def bedrock_request(fb: dict) -> dict:
     scheme = fb.get("authorization_scheme")
     sig = fb.get("sigv4")
@@ -193,6 +248,8 @@ def bedrock_request(fb: dict) -> dict:
         "method": fb.get("method"),
         "host": fb.get("host"),
         "path": fb.get("path"),
+        "url": fb.get("url"),
+        "via": fb.get("via"),
         "auth": scheme,
         "sigv4": sigv4,
         "bearer_last4": fb.get("bearer_token_last4") if scheme == "bearer" else None,
@@ -220,19 +277,25 @@ def to_stored(case_dir: str, case: dict, obs: dict) -> dict:
     fb = obs.get("first_bedrock_request")
     if fb:
         req = bedrock_request(fb)
-        return {"outcome": "bedrock", "exit_code": rc, "request": req,
+        req["credential_headers"] = credential_headers(case_dir, case, fb.get("credential_headers"))
+        return {"outcome": "bedrock", "exit_code": rc, "request": req, "banner": banner(obs),
                 "credential_sources": credential_sources(case_dir, case, req)}
     model_reqs = [r for r in obs.get("requests", [])
                   if r.get("category") != "bedrock"
                   and (r.get("path") or "").split("?")[0].endswith(MODEL_PATH_SUFFIX)]
     if model_reqs:
         r0 = model_reqs[0]
-        return {"outcome": "other-host", "exit_code": rc,
-                "request": {"method": r0.get("method"), "host": r0.get("host"), "path": r0.get("path")}}
+        scheme = r0.get("authorization_scheme")
+        return {"outcome": "other-host", "exit_code": rc, "banner": banner(obs),
+                "request": {"method": r0.get("method"), "host": r0.get("host"), "path": r0.get("path"),
+                            "url": r0.get("url"), "via": r0.get("via"), "auth": scheme,
+                            "bearer_last4": r0.get("bearer_token_last4") if scheme == "bearer" else None,
+                            "credential_headers": credential_headers(case_dir, case, r0.get("credential_headers")),
+                            "model": r0.get("model")}}
     if obs.get("error_text"):
-        return {"outcome": "error", "exit_code": rc, "error": clean_text(obs["error_text"])}
+        return {"outcome": "error", "exit_code": rc, "error": clean_text(obs["error_text"]), "banner": banner(obs)}
     return {"outcome": "nothing", "exit_code": rc, "timed_out": bool(obs.get("timed_out")),
-            "stderr_tail": clean_text(obs.get("stderr_tail") or "")}
+            "banner": banner(obs), "stderr_tail": clean_text(obs.get("stderr_tail") or "")}
 
 
 # ------------------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ CASE_DIR may contain:
       timeout = 20
       status = 400                  HTTP status the capture answers with
       description = "..."
+      direct_ports = [4000]         plain-HTTP listeners on 127.0.0.1 that record requests sent
+                                    straight to them (a gateway on loopback, not through the proxy)
       observe = "models"            record.py: parse stdout as `codex debug models` JSON (the full
                                     stdout is then kept in the observation as `stdout`)
 In every copied file and in env/args values, @@HOME@@, @@CODEX_HOME@@ and @@WORKDIR@@ are replaced
@@ -81,7 +83,8 @@ def inner(spec_path: str) -> int:
     names = [ln.split(":")[1].strip().split("@")[0] for ln in links.splitlines() if ln.count(":") >= 2]
     if names != ["lo"]:
         raise SystemExit(f"run_case: refusing to run: namespace has interfaces {names}, expected only lo")
-    srv = CaptureServer(status=spec["status"], workdir=spec["capture_dir"]).start()
+    srv = CaptureServer(status=spec["status"], workdir=spec["capture_dir"],
+                        direct_ports=spec.get("direct_ports") or ()).start()
     ca_path = os.path.join(spec["capture_dir"], "ca.pem")
     srv.write_ca(ca_path)
     proxy = f"http://127.0.0.1:{srv.port}"
@@ -177,6 +180,36 @@ def place_files(case_dir: str, home: str, codex_home: str, repl: dict):
             os.chmod(dst, 0o600)
 
 
+# Headers that carry a credential by name, whatever their value (Azure-style `api-key`, Anthropic-style
+# `x-api-key`, ...). A header with another name counts when its value holds one of the case's secrets
+# (record.py checks that: run_case does not know the case's secrets).
+CREDENTIAL_HEADERS = ("authorization", "proxy-authorization", "api-key", "x-api-key", "openai-api-key",
+                      "x-amz-security-token")
+
+
+def request_url(rec: dict) -> str:
+    """The URL as the client reached it: scheme://host[:port]path (the port only when not the default)."""
+    scheme = rec.get("scheme") or "https"
+    port = str(rec.get("port") or "")
+    default = {"https": "443", "http": "80"}.get(scheme)
+    hostport = rec.get("host") or "?"
+    if port and port != default:
+        hostport = f"{hostport}:{port}"
+    return f"{scheme}://{hostport}{rec.get('path') or ''}"
+
+
+def _credential_last4(name: str, value: str) -> str | None:
+    """Last 4 characters of the credential a header carries (after the scheme word of an
+    Authorization value); None for a SigV4 signature, whose key id is recorded instead."""
+    v = (value or "").strip()
+    if name in ("authorization", "proxy-authorization"):
+        if v.startswith("AWS4-HMAC-SHA256"):
+            return None
+        parts = v.split(None, 1)
+        v = parts[1].strip() if len(parts) == 2 else ""
+    return v[-4:] if v else ""
+
+
 SIGV4_RE = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request")
 SIGNED_RE = re.compile(r"SignedHeaders=([^,\s]+)")
 
@@ -211,6 +244,11 @@ def summarize_request(rec: dict) -> dict:
         "method": rec.get("method"),
         "host": rec.get("host"),
         "path": rec.get("path"),
+        "scheme": rec.get("scheme"),
+        "port": rec.get("port"),
+        "via": rec.get("via"),
+        "url": request_url(rec),
+        "credential_headers": {k: _credential_last4(k, v) for k, v in sorted(h.items()) if k in CREDENTIAL_HEADERS},
         "category": rec.get("category"),
         "authorization_scheme": scheme,
         "sigv4": sigv4,
@@ -239,6 +277,11 @@ def detail_request(rec: dict) -> dict:
         d["body_summary"] = {"raw_type": type(body).__name__, "content_encoding": rec.get("content_encoding"),
                              "body_bytes": rec.get("body_bytes")}
     return d
+
+
+# The banner `codex exec` prints on stderr before the turn ("provider: amazon-bedrock").
+PROVIDER_LINE = re.compile(r"^provider: (.*)$", re.M)
+MODEL_LINE = re.compile(r"^model: (.*)$", re.M)
 
 
 RECONNECT = re.compile(r"^(ERROR|Error):? Reconnecting\.\.\.")
@@ -282,6 +325,13 @@ def normalizer(spec: dict):
     return norm
 
 
+def _model_request(recs: list[dict]) -> dict | None:
+    for r in recs:
+        if (r.get("path") or "").split("?")[0].endswith("/responses"):
+            return r
+    return None
+
+
 def summarize(raw: dict, version: str, case_name: str, norm=lambda x: x) -> dict:
     raw = norm(raw)
     recs = raw["records"]
@@ -308,10 +358,14 @@ def summarize(raw: dict, version: str, case_name: str, norm=lambda x: x) -> dict
         "duration_s": raw["duration_s"],
         "requests": reqs,
         "bedrock_attempts": len(bedrock),
-        "first_bedrock_request": detail_request(bedrock[0]) if bedrock else None,
+        # The model request (POST …/responses) when there is one: a custom provider may first GET
+        # …/models (seen with a provider `auth` command), which says less about what Codex sends.
+        "first_bedrock_request": detail_request(_model_request(bedrock) or bedrock[0]) if bedrock else None,
         "non_bedrock_hosts": sorted({r.get("host") or "?" for r in recs if r.get("category") != "bedrock"}),
         "connect_events": [e for e in raw["events"] if e.get("kind") not in ("tls_ok",)],
         "error_text": error_text,
+        "provider_line": (PROVIDER_LINE.findall(raw["stderr"]) or [None])[0],
+        "model_line": (MODEL_LINE.findall(raw["stderr"]) or [None])[0],
         "error_text_source": error_src,
         "error_messages": list(dict.fromkeys(errs)),
         "reconnect_lines": len(reconnects),
@@ -355,6 +409,7 @@ def run(case_dir: str, binary: str, timeout: float | None = None, status: int | 
             "capture_dir": capture_dir, "raw_out": os.path.join(root, "raw.json"),
             "timeout": float(timeout or case.get("timeout", 20)),
             "status": int(status or case.get("status", 400)),
+            "direct_ports": [int(x) for x in case.get("direct_ports", [])],
         }
         spec_path = os.path.join(root, "spec.json")
         with open(spec_path, "w") as f:
