@@ -140,6 +140,8 @@ pub enum Feature {
     UnknownKeyWarning,
     /// The override rule is checked before "provider aws cannot be combined with …".
     OverrideCheckedFirst,
+    /// A user provider named exactly "Amazon Bedrock" is run as Bedrock.
+    BedrockByName,
 }
 
 impl Feature {
@@ -165,6 +167,7 @@ impl Feature {
         Feature::CredentialExport,
         Feature::UnknownKeyWarning,
         Feature::OverrideCheckedFirst,
+        Feature::BedrockByName,
     ];
 
     /// The key of this feature in `[features]`.
@@ -190,6 +193,7 @@ impl Feature {
             Feature::CredentialExport => "credential_export",
             Feature::UnknownKeyWarning => "unknown_key_warning",
             Feature::OverrideCheckedFirst => "override_checked_first",
+            Feature::BedrockByName => "bedrock_by_name",
         }
     }
 }

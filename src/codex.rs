@@ -24,6 +24,9 @@ pub const OSS_PROVIDERS: &[(&str, &str)] =
 /// `ModelProviderInfo::is_amazon_bedrock` compares the name; E tests/fidelity: custom-named-bedrock).
 pub const AMAZON_BEDROCK_NAME: &str = "Amazon Bedrock";
 
+/// The provider `name` that makes Codex run a provider as the Bedrock Runtime (≥ 0.148).
+pub const AMAZON_BEDROCK_RUNTIME_NAME: &str = "Amazon Bedrock Runtime";
+
 /// How Codex runs the selected provider.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Route {
@@ -149,6 +152,10 @@ pub enum AuthSource {
     ProviderToken,
     /// The OpenAI login in auth.json (an API key or a ChatGPT sign-in).
     OpenaiLogin,
+    /// `CODEX_API_KEY` from the environment (`codex exec`; `OPENAI_API_KEY` is never sent).
+    CodexApiKey,
+    /// A literal `Authorization` value in the provider's `http_headers`.
+    ProviderHeader,
     /// Nothing: Codex sends no `Authorization` header.
     Nothing,
 }
@@ -169,6 +176,8 @@ impl AuthSource {
         AuthSource::ProviderEnvKey,
         AuthSource::ProviderToken,
         AuthSource::OpenaiLogin,
+        AuthSource::CodexApiKey,
+        AuthSource::ProviderHeader,
         AuthSource::Nothing,
     ];
 
@@ -188,6 +197,8 @@ impl AuthSource {
             AuthSource::ProviderEnvKey => "provider-env-key",
             AuthSource::ProviderToken => "provider-token",
             AuthSource::OpenaiLogin => "openai-login",
+            AuthSource::CodexApiKey => "env-codex-api-key",
+            AuthSource::ProviderHeader => "provider-http-headers",
             AuthSource::Nothing => "none",
         }
     }
@@ -206,7 +217,9 @@ impl AuthSource {
             | AuthSource::DotenvBearer
             | AuthSource::ProviderEnvKey
             | AuthSource::ProviderToken
-            | AuthSource::OpenaiLogin => AuthMethod::Bearer,
+            | AuthSource::OpenaiLogin
+            | AuthSource::CodexApiKey
+            | AuthSource::ProviderHeader => AuthMethod::Bearer,
             AuthSource::Nothing => AuthMethod::None,
             _ => AuthMethod::Sigv4,
         }

@@ -85,10 +85,16 @@ pub fn provider_override(provider: &str, rules: &Rules) -> String {
     }
 }
 
-/// §2.1: an `aws` table on `amazon-bedrock-runtime` before that provider was built in (≤ 0.147).
-pub fn aws_only_for_bedrock(provider: &str) -> String {
+/// §2.1: an `aws` table on a user provider (`amazon-bedrock-runtime` too before it was built in, ≤
+/// 0.147). From 0.148 the message names both built-in providers (E name-amazon-bedrock-aws-table).
+pub fn aws_only_for_bedrock(provider: &str, rules: &Rules) -> String {
+    let builtins = if rules.has(Feature::RuntimeProvider) {
+        "`amazon-bedrock` or `amazon-bedrock-runtime`"
+    } else {
+        "`amazon-bedrock`"
+    };
     format!(
-        "Error loading config.toml: model_providers.{provider}: provider aws is only supported for `amazon-bedrock`\nin `model_providers`"
+        "Error loading config.toml: model_providers.{provider}: provider aws is only supported for {builtins}\nin `model_providers`"
     )
 }
 

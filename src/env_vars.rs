@@ -52,6 +52,8 @@ pub const AWS_CONTAINER_CREDENTIALS_FULL_URI: &str = "AWS_CONTAINER_CREDENTIALS_
 pub const AWS_EC2_METADATA_DISABLED: &str = "AWS_EC2_METADATA_DISABLED";
 /// OpenAI API key: plays no part on Bedrock, reported when it might mislead.
 pub const OPENAI_API_KEY: &str = "OPENAI_API_KEY";
+/// The API key `codex exec` sends to OpenAI (it never sends OPENAI_API_KEY from the environment).
+pub const CODEX_API_KEY: &str = "CODEX_API_KEY";
 /// Extra CA bundle Codex trusts (the probe trusts it too).
 pub const CODEX_CA_CERTIFICATE: &str = "CODEX_CA_CERTIFICATE";
 /// CA bundle for rustls (read by the AWS SDK and reqwest themselves, and by the probe's client).
@@ -82,7 +84,8 @@ pub const NO_COLOR: &str = "NO_COLOR";
 pub const CLICOLOR_FORCE: &str = "CLICOLOR_FORCE";
 
 /// Variables whose values are secrets wherever they appear.
-pub const SECRET_VARS: &[&str] = &[AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_BEARER_TOKEN_BEDROCK, OPENAI_API_KEY];
+pub const SECRET_VARS: &[&str] =
+    &[AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_BEARER_TOKEN_BEDROCK, OPENAI_API_KEY, CODEX_API_KEY];
 
 /// Variables a Bedrock setup may depend on, which a desktop app or editor started from the dock does not
 /// inherit from the shell.

@@ -202,7 +202,7 @@ fn the_human_header_names_the_catalog_source() {
 
 #[test]
 fn with_a_newer_codex_whose_catalog_cannot_be_read_an_unknown_model_is_information_and_fix_holds_it() {
-    for model in ["openai.gpt-7-nova", "openai.gpt-6.2-sol", "openai.gpt-6.1-sool"] {
+    for model in ["openai.gpt-7-nova", "openai.gpt-6.3-sol", "openai.gpt-6.1-sool"] {
         let world = World::new(&bedrock_config(model));
         let codex = codex_0_199_unreadable(&world);
         let report = world.check_json(&codex);

@@ -44,6 +44,8 @@ pub fn describe(source: AuthSource, ctx: &Session) -> String {
         },
         AuthSource::ProviderToken => "the provider's inline experimental_bearer_token".into(),
         AuthSource::OpenaiLogin => "the OpenAI login in auth.json".into(),
+        AuthSource::CodexApiKey => "CODEX_API_KEY from the environment".into(),
+        AuthSource::ProviderHeader => "the provider's literal `Authorization` in http_headers".into(),
         AuthSource::Nothing => "no credentials (no Authorization header)".into(),
     }
 }
@@ -67,7 +69,7 @@ fn not_run_as_bedrock(ctx: &Session) -> Outcome {
                         "Set `env_key = \"AWS_BEARER_TOKEN_BEDROCK\"` in [model_providers.{table}] and export a Bedrock API key, or use the built-in amazon-bedrock provider (SigV4 and SSO)"
                     )),
                 ),
-                AuthSource::OpenaiLogin => out.push(
+                AuthSource::OpenaiLogin | AuthSource::CodexApiKey => out.push(
                     Finding::fail(format!(
                         "provider `{table}` sends your OpenAI login to Amazon Bedrock, which does not accept it"
                     ))

@@ -58,7 +58,8 @@ fn run(ctx: &Session) -> Outcome {
         (Some(Route::Bedrock(_)), _) if p.bedrock.map(BedrockKind::id) != Some(provider) => {
             out.summary = format!("{provider} (run as Amazon Bedrock)");
             out.push(Finding::info(format!(
-                "Codex runs `{provider}` as Amazon Bedrock because its name is exactly \"{AMAZON_BEDROCK_NAME}\": it needs a Bedrock region and Bedrock credentials, whatever its env_key"
+                "Codex runs `{provider}` as Amazon Bedrock because its name is exactly \"{}\": it needs a Bedrock region and Bedrock credentials, whatever its env_key",
+                ctx.config.get_str(&["model_providers", provider, "name"]).ok().flatten().map_or(AMAZON_BEDROCK_NAME, |(n, _)| n)
             )));
         }
         (Some(Route::Bedrock(_)), _) => {}

@@ -84,6 +84,26 @@ fn run(ctx: &Session) -> Outcome {
         );
     }
 
+    // The Runtime provider builds `bedrock-runtime.<region>.amazonaws.com` for every region (E
+    // runtime-region-china); the China partition's hosts end in `.amazonaws.com.cn`.
+    if let Some(r) = &ctx.prediction.region
+        && kind == BedrockKind::Runtime
+        && r.value.trim().starts_with("cn-")
+        && ctx.prediction.base_url.is_none()
+    {
+        out.push(
+            Finding::fail(format!(
+                "`{}` is in the China partition: Codex calls bedrock-runtime.{}.amazonaws.com, but that partition's endpoints end in .amazonaws.com.cn",
+                r.value.trim(),
+                r.value.trim()
+            ))
+            .fix(format!(
+                "Set base_url = \"https://bedrock-runtime.{}.amazonaws.com.cn/openai/v1\" in [model_providers.amazon-bedrock-runtime]",
+                r.value.trim()
+            )),
+        );
+    }
+
     // Sources that are set but lose, which users often believe are in effect.
     if let Some(r) = &ctx.prediction.region {
         let config_region =

@@ -83,7 +83,7 @@ async fn check(ctx: &Session, live: &Live) -> Outcome {
             .ok()
             .flatten()
             .map(|(t, _)| t.trim().to_owned()),
-        AuthSource::Nothing | AuthSource::OpenaiLogin => {
+        AuthSource::Nothing | AuthSource::OpenaiLogin | AuthSource::CodexApiKey | AuthSource::ProviderHeader => {
             return Outcome::skip("Codex sends no Bedrock credential here (see auth-source)");
         }
         _ => None,
@@ -106,7 +106,7 @@ async fn check(ctx: &Session, live: &Live) -> Outcome {
     if target.overridden {
         out.push(Finding::info(format!("{MANTLE_ENDPOINT_OVERRIDE} redirects the probe to {}", target.url)));
     }
-    match probe::send(http, &target.url, kind, &ctx.rules, request_auth, model).await {
+    match probe::send(http, &target.url, kind, p.builtin_bedrock(), &ctx.rules, request_auth, model).await {
         Ok(answer) => {
             out.set("status", answer.status);
             out.set("latency_ms", answer.latency_ms as u64);

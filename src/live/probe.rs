@@ -125,9 +125,9 @@ fn request_id() -> String {
 }
 
 /// The headers Codex sends (and signs) on a Responses request for this version, with values.
-pub fn codex_headers(kind: BedrockKind, rules: &Rules) -> Vec<(&'static str, String)> {
+pub fn codex_headers(kind: BedrockKind, builtin: bool, rules: &Rules) -> Vec<(&'static str, String)> {
     let id = request_id();
-    codex_header_names(kind, rules)
+    codex_header_names(kind, builtin, rules)
         .into_iter()
         .map(|name| {
             let value = match name {
@@ -186,12 +186,13 @@ pub async fn send(
     client: &reqwest::Client,
     url: &url::Url,
     kind: BedrockKind,
+    builtin: bool,
     rules: &Rules,
     auth: Auth<'_>,
     model: &str,
 ) -> Result<Answer, SendError> {
     let body = body(model);
-    let headers = codex_headers(kind, rules);
+    let headers = codex_headers(kind, builtin, rules);
     let mut request = client.post(url.clone()).body(body.clone());
     for (name, value) in &headers {
         request = request.header(*name, value.as_str());
@@ -245,10 +246,11 @@ mod tests {
     #[test]
     fn headers_follow_the_version() {
         let names = |v: &str| -> Vec<&'static str> {
-            let mut n: Vec<&str> = codex_headers(BedrockKind::Mantle, &Rules::for_version(Version::parse(v).unwrap()))
-                .into_iter()
-                .map(|(k, _)| k)
-                .collect();
+            let mut n: Vec<&str> =
+                codex_headers(BedrockKind::Mantle, true, &Rules::for_version(Version::parse(v).unwrap()))
+                    .into_iter()
+                    .map(|(k, _)| k)
+                    .collect();
             n.sort_unstable();
             n
         };

@@ -73,7 +73,12 @@ pub(crate) fn present(ctx: &Context, table: &str, source: AuthSource) -> Option<
         }
         AuthSource::SdkChain => Some(source),
         // Sources of providers Codex does not run as Bedrock (see `prediction::other`).
-        AuthSource::ProviderEnvKey | AuthSource::ProviderToken | AuthSource::OpenaiLogin | AuthSource::Nothing => None,
+        AuthSource::ProviderEnvKey
+        | AuthSource::ProviderToken
+        | AuthSource::OpenaiLogin
+        | AuthSource::CodexApiKey
+        | AuthSource::ProviderHeader
+        | AuthSource::Nothing => None,
     }
 }
 

@@ -28,15 +28,16 @@ pub(crate) fn endpoint(
 
 /// The headers Codex sends, and signs under SigV4, on a Responses request, besides `host` and
 /// `x-amz-date` (E §5.2: the signed-headers list of each release; the Runtime provider sends no
-/// Mantle client agent).
-pub fn codex_header_names(kind: BedrockKind, rules: &Rules) -> Vec<&'static str> {
+/// Mantle client agent before 0.160, and a user table run as Bedrock because of its `name` never
+/// does: E name-amazon-bedrock-access-keys, 0.131–0.171). `builtin`: the provider is the built-in one.
+pub fn codex_header_names(kind: BedrockKind, builtin: bool, rules: &Rules) -> Vec<&'static str> {
     let mut names = vec!["accept", "content-type", "x-client-request-id", "x-codex-turn-metadata", "x-codex-window-id"];
     if rules.has(Feature::OpenaiV1Path) {
         names.push("x-codex-beta-features");
     }
     if rules.has(Feature::MantleClientHeaders) {
         names.extend(["session-id", "thread-id"]);
-        if kind == BedrockKind::Mantle || rules.has(Feature::RuntimeClientAgent) {
+        if builtin && (kind == BedrockKind::Mantle || rules.has(Feature::RuntimeClientAgent)) {
             names.push("x-amzn-mantle-client-agent");
         }
     }
@@ -44,8 +45,8 @@ pub fn codex_header_names(kind: BedrockKind, rules: &Rules) -> Vec<&'static str>
 }
 
 /// The SigV4 `SignedHeaders` list Codex produces, sorted (a session token adds `x-amz-security-token`).
-pub fn signed_header_names(kind: BedrockKind, rules: &Rules, session_token: bool) -> Vec<&'static str> {
-    let mut names = codex_header_names(kind, rules);
+pub fn signed_header_names(kind: BedrockKind, builtin: bool, rules: &Rules, session_token: bool) -> Vec<&'static str> {
+    let mut names = codex_header_names(kind, builtin, rules);
     names.extend(["host", "x-amz-date"]);
     if session_token {
         names.push("x-amz-security-token");

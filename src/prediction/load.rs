@@ -58,7 +58,7 @@ pub(crate) fn load_errors(ctx: &Context, fatal: &mut Vec<Fatal>) {
     {
         fatal.push(Fatal {
             check: CheckId::ModelProvider,
-            text: err::aws_only_for_bedrock(RUNTIME_PROVIDER),
+            text: err::aws_only_for_bedrock(RUNTIME_PROVIDER, rules),
             location: location_of(ctx, &found),
         });
         return;
@@ -117,6 +117,15 @@ fn custom_table_error(ctx: &Context, builtin: &[&str]) -> Option<Fatal> {
                 check: CheckId::ModelProvider,
                 text: err::provider_validation(&id, "provider name must not be empty"),
                 location: ctx.config.table_location(&provider_path(&id, &[])),
+            });
+        }
+        // Only the built-in providers take an `aws` table, even one run as Bedrock by its name (E
+        // name-amazon-bedrock-aws-table, every release).
+        if let Some(found) = ctx.config.get(&provider_path(&id, &["aws"])) {
+            return Some(Fatal {
+                check: CheckId::ModelProvider,
+                text: err::aws_only_for_bedrock(&id, &ctx.rules),
+                location: location_of(ctx, &found),
             });
         }
     }

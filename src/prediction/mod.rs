@@ -132,6 +132,11 @@ impl Prediction {
         self.provider.as_deref().unwrap_or(OPENAI_PROVIDER)
     }
 
+    /// Whether the provider is a built-in Bedrock provider (not a user table run as Bedrock by name).
+    pub fn builtin_bedrock(&self) -> bool {
+        self.bedrock.is_some_and(|kind| self.table() == kind.id())
+    }
+
     /// Whether the request goes to Amazon Bedrock (by its host), whatever the provider.
     pub fn reaches_bedrock(&self) -> bool {
         self.destination.as_ref().is_some_and(Destination::is_bedrock)
@@ -341,12 +346,16 @@ mod tests {
     fn mantle_client_headers_are_signed_from_0_131() {
         let rules = |v: &str| Rules::for_version(Version::parse(v).unwrap());
         assert!(
-            !signed_header_names(BedrockKind::Mantle, &rules("0.130.0"), false).contains(&"x-amzn-mantle-client-agent")
+            !signed_header_names(BedrockKind::Mantle, true, &rules("0.130.0"), false)
+                .contains(&"x-amzn-mantle-client-agent")
         );
         assert!(
-            signed_header_names(BedrockKind::Mantle, &rules("0.131.0"), false).contains(&"x-amzn-mantle-client-agent")
+            signed_header_names(BedrockKind::Mantle, true, &rules("0.131.0"), false)
+                .contains(&"x-amzn-mantle-client-agent")
         );
-        assert!(signed_header_names(BedrockKind::Runtime, &rules("0.131.0"), true).contains(&"x-amz-security-token"));
+        assert!(
+            signed_header_names(BedrockKind::Runtime, true, &rules("0.131.0"), true).contains(&"x-amz-security-token")
+        );
     }
 
     #[test]

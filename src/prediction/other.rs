@@ -68,10 +68,18 @@ fn simple(source: AuthSource) -> AuthPrediction {
     }
 }
 
-/// The OpenAI login of auth.json, when there is one (E: `OPENAI_API_KEY` in the environment alone
-/// sends no `Authorization` from `codex exec`).
+/// The OpenAI credential of `codex exec`: `CODEX_API_KEY`, else the login of auth.json (E
+/// openai-default-*: `OPENAI_API_KEY` in the environment is never sent, every release; an auth.json
+/// API key is). Which of CODEX_API_KEY and auth.json wins was not observed; CODEX_API_KEY is `exec`'s
+/// explicit override, so it is put first.
 fn login_auth(ctx: &Context) -> AuthPrediction {
-    simple(if ctx.auth_json.openai_login.is_some() { AuthSource::OpenaiLogin } else { AuthSource::Nothing })
+    simple(if ctx.env.trimmed(crate::env_vars::CODEX_API_KEY).is_some() {
+        AuthSource::CodexApiKey
+    } else if ctx.auth_json.openai_login.is_some() {
+        AuthSource::OpenaiLogin
+    } else {
+        AuthSource::Nothing
+    })
 }
 
 /// A custom provider's bearer source, in Codex's order, or its error for an unset `env_key`.
@@ -85,6 +93,13 @@ fn custom_auth(ctx: &Context, table: &str) -> Result<AuthPrediction, Fatal> {
             AuthSource::OpenaiLogin,
             get("requires_openai_auth").is_some_and(|f| f.item.as_bool() == Some(true))
                 && ctx.auth_json.openai_login.is_some(),
+        ),
+        // A literal header: Codex sends whatever http_headers holds (E custom-mantle-http-headers).
+        (
+            AuthSource::ProviderHeader,
+            ctx.config.keys(&provider_path(table, &["http_headers"])).iter().any(|(k, f)| {
+                k.eq_ignore_ascii_case("authorization") && f.as_str().is_some_and(|v| !v.trim().is_empty())
+            }),
         ),
     ]
     .into_iter()

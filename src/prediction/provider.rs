@@ -9,7 +9,8 @@
 use super::{Fatal, Prediction, location_of, provider_path, provider_str};
 use crate::catalog::Feature;
 use crate::codex::{
-    AMAZON_BEDROCK_NAME, BedrockKind, MANTLE_PROVIDER, OPENAI_PROVIDER, OSS_PROVIDERS, RUNTIME_PROVIDER, Route,
+    AMAZON_BEDROCK_NAME, AMAZON_BEDROCK_RUNTIME_NAME, BedrockKind, MANTLE_PROVIDER, OPENAI_PROVIDER, OSS_PROVIDERS,
+    RUNTIME_PROVIDER, Route,
 };
 use crate::codex_errors as err;
 use crate::context::Context;
@@ -33,14 +34,13 @@ pub(crate) fn resolve_provider(ctx: &Context, p: &mut Prediction) {
         RUNTIME_PROVIDER if rules.has(Feature::RuntimeProvider) => Some(Route::Bedrock(BedrockKind::Runtime)),
         OPENAI_PROVIDER => Some(Route::OpenAi),
         id if OSS_PROVIDERS.iter().any(|(oss, _)| *oss == id) => Some(Route::Oss),
-        id if ctx.config.get(&provider_path(id, &[])).is_some() => {
-            let named_bedrock = provider_str(ctx, id, &["name"]) == Some(AMAZON_BEDROCK_NAME);
-            Some(if named_bedrock && rules.has(Feature::BedrockProvider) {
-                Route::Bedrock(BedrockKind::Mantle)
-            } else {
-                Route::Custom
-            })
-        }
+        id if ctx.config.get(&provider_path(id, &[])).is_some() => Some(match provider_str(ctx, id, &["name"]) {
+            Some(AMAZON_BEDROCK_NAME) if rules.has(Feature::BedrockByName) => Route::Bedrock(BedrockKind::Mantle),
+            Some(AMAZON_BEDROCK_RUNTIME_NAME) if rules.has(Feature::RuntimeProvider) => {
+                Route::Bedrock(BedrockKind::Runtime)
+            }
+            _ => Route::Custom,
+        }),
         _ => None,
     };
     p.route = route;
