@@ -229,9 +229,24 @@ pub(crate) fn type_error(ctx: &Context) -> Option<Fatal> {
         (vec!["model_provider"], Expect::Str),
         (vec!["model_providers"], Expect::Table),
     ];
-    for id in [MANTLE_PROVIDER, RUNTIME_PROVIDER] {
+    // Codex deserializes every provider table, the user's own too: a mistyped field in any of them
+    // stops it (reference §2.3: types are strict).
+    let user_ids: Vec<String> = ctx
+        .config
+        .keys(&["model_providers"])
+        .into_iter()
+        .map(|(id, _)| id)
+        .filter(|id| id != MANTLE_PROVIDER && id != RUNTIME_PROVIDER)
+        .collect();
+    let ids: Vec<&str> =
+        [MANTLE_PROVIDER, RUNTIME_PROVIDER].into_iter().chain(user_ids.iter().map(String::as_str)).collect();
+    for &id in &ids {
         for (key, expect) in [
             ("name", Expect::Str),
+            ("env_key_instructions", Expect::Str),
+            ("websocket_connect_timeout_ms", Expect::Int),
+            ("query_params", Expect::Table),
+            ("env_http_headers", Expect::Table),
             ("base_url", Expect::Str),
             ("env_key", Expect::Str),
             ("experimental_bearer_token", Expect::Str),
