@@ -76,8 +76,10 @@ const PLATFORM_TAGS: &[&str] = &["linux-x64", "linux-arm64", "darwin-x64", "darw
 pub fn version_from_npm_package(binary: &Path) -> Option<Version> {
     let real = std::fs::canonicalize(binary).ok()?;
     for dir in real.ancestors().skip(1).take(6) {
-        let Ok(text) = std::fs::read_to_string(dir.join("package.json")) else { continue };
-        let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+        // Bounded like every read: a FIFO or device here is skipped, never read (issue 11).
+        let source = super::files::SourceFile::read(&dir.join("package.json"));
+        let Some(text) = source.text() else { continue };
+        let json: serde_json::Value = serde_json::from_str(text).ok()?;
         if json.get("name")?.as_str()? != "@openai/codex" {
             return None;
         }
