@@ -254,3 +254,27 @@ fn iam_and_completions() {
     }
     assert_eq!(run(&["completions", "tcsh"], &[]).status.code(), Some(2));
 }
+
+/// A CI job must not pass on nothing: a directory without templates and a path that does not exist are
+/// the command used wrongly (exit 2, naming the path), in every format.
+#[test]
+fn nothing_to_lint_is_a_usage_error_not_a_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "empty/README.md", "no templates here\n");
+    write(dir.path(), "only-policy/policy.toml", "require_region = true\n");
+    write(dir.path(), "ok/config.toml", GOOD);
+    for format in ["human", "json", "sarif"] {
+        let (code, out, err) = lint(&["--format", format, "ok", "empty"], dir.path());
+        assert_eq!(code, 2, "{format}: {out}{err}");
+        assert!(err.contains("empty") && err.contains("no Codex config templates"), "{err}");
+        let (code, _, err) = lint(&["--format", format, "missing-dir"], dir.path());
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("missing-dir"), "{err}");
+    }
+    // The policy file is not a template: a folder holding only it has nothing to lint.
+    let (code, _, err) = lint(&["--policy", "only-policy/policy.toml", "only-policy"], dir.path());
+    assert_eq!(code, 2, "{err}");
+    // A directory with templates still lints.
+    let (code, out, err) = lint(&["ok"], dir.path());
+    assert_eq!(code, 0, "{out}{err}");
+}

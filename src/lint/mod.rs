@@ -65,16 +65,23 @@ pub struct LintOptions {
 }
 
 /// Files under `paths`: files as given, directories walked for `*.toml` and `.env*` (hidden and build
-/// directories skipped). Sorted, so output is stable.
+/// directories skipped). Sorted, so output is stable. A directory without any template is an error.
 pub fn discover(paths: &[PathBuf], exclude: Option<&Path>) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| Error::at("reading", path, e))?;
         if meta.is_dir() {
-            walk(path, &mut out);
+            let mut found = Vec::new();
+            walk(path, &mut found);
             // The policy file often sits next to the templates; it is not one.
             let excluded = exclude.and_then(|p| std::fs::canonicalize(p).ok());
-            out.retain(|p| std::fs::canonicalize(p).ok() != excluded || excluded.is_none());
+            found.retain(|p| std::fs::canonicalize(p).ok() != excluded || excluded.is_none());
+            // A directory with nothing to lint is a wrong path or a moved template folder: a CI job that
+            // passes on zero files would hide it.
+            if found.is_empty() {
+                return Err(Error::at("linting", path, "no Codex config templates (*.toml, .env*) in it or below"));
+            }
+            out.extend(found);
         } else {
             out.push(path.clone());
         }
