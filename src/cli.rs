@@ -197,6 +197,15 @@ pub fn main() -> i32 {
     if let Some(e) = crate::context::codex_config::parse_overrides(&c.config).1.first() {
         return usage_error(e);
     }
+    // `--codex-home` names the directory to evaluate: a path that is not one is a typo, and evaluating
+    // (or `fix` creating) an empty tree there would answer a question nobody asked. `CODEX_HOME` set
+    // in the environment is different: Codex itself stops on it, so that is a finding.
+    if matches!(cli.command, Command::Check | Command::Fix(_) | Command::Iam)
+        && let Some(dir) = &c.codex_home
+        && let Some(problem) = crate::context::CodexHomeProblem::of(dir)
+    {
+        return usage_error(&format!("--codex-home {}: {}", dir.display(), problem.as_str()));
+    }
     // An unknown check id is a typo the user must hear about, whichever command it was given to.
     if let Err(code) = selection(c, matches!(cli.command, Command::Lint(_))) {
         return code;

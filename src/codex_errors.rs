@@ -13,6 +13,14 @@ fn load_prefix(rules: &Rules) -> &'static str {
     if rules.has(Feature::UnknownKeyWarning) { "Error loading config.toml: " } else { "Error: " }
 }
 
+/// The fidelity cases `codex-home-missing` and `codex-home-file` (E 0.123-0.171): `CODEX_HOME` naming a
+/// path that is missing or not a directory stops Codex before it reads any file. The path is quoted as
+/// Rust's `Debug` quotes a path, as Codex's message does; `why` is "does not exist" or "is not a
+/// directory".
+pub fn codex_home(path: &Path, why: &str) -> String {
+    format!("Error finding codex home: CODEX_HOME points to {path:?}, but that path {why}")
+}
+
 /// §2.8 and the fidelity suite: malformed TOML, with the caret snippet Codex prints under it
 /// (`source_line` is the text of line `line`; `width` the length of the error's span, at least 1).
 pub fn malformed_toml(

@@ -645,3 +645,49 @@ fn color_is_decided_once_from_flags_and_env() {
     assert!(no_color.stdout.contains("\nChecks\n"), "{}", no_color.stdout);
     assert!(!no_color.stdout.contains("\u{1b}["), "NO_COLOR wins");
 }
+
+// ---- the Codex home: a mistyped flag is a usage error, a mistyped CODEX_HOME is Codex's own error ----
+
+#[test]
+fn a_codex_home_flag_that_is_not_a_directory_is_a_usage_error_and_creates_nothing() {
+    let env = TestEnv::new().config(&bedrock_with_aws("region = \"us-east-1\""));
+    let typo = env.home().join(".codx");
+    let file = env.codex_home().join("config.toml");
+    for target in [typo.clone(), file] {
+        let t = target.display().to_string();
+        for args in [
+            vec!["check", "--offline", "--codex-home", &t],
+            vec!["fix", "--unsafe", "--region", "us-east-1", "--codex-home", &t],
+            vec!["iam", "--codex-home", &t],
+        ] {
+            let run = env.run(&args);
+            assert_eq!(run.code, 2, "{args:?}: {}{}", run.stdout, run.stderr);
+            assert!(run.stderr.contains("--codex-home"), "{}", run.stderr);
+            assert!(run.stdout.is_empty(), "{}", run.stdout);
+        }
+    }
+    assert!(!typo.exists(), "fix created the mistyped tree");
+}
+
+#[test]
+fn codex_home_naming_a_missing_directory_stops_codex_and_fix_refuses() {
+    let env = TestEnv::new().config(&bedrock_with_aws("region = \"us-east-1\""));
+    let typo = env.home().join("codex-home-typo");
+    let env = env
+        .env("CODEX_HOME", &typo.display().to_string())
+        .env("AWS_ACCESS_KEY_ID", AKID)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET);
+    let report = env.check_json("0.169.0", &[]);
+    let error = prediction(&report)["codex_error"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        error.starts_with("Error finding codex home: CODEX_HOME points to \"")
+            && error.ends_with("\", but that path does not exist"),
+        "{error}"
+    );
+    assert_eq!(status(&report, "config-file"), "fail");
+    assert_eq!(report["status"], "fail");
+    let run = env.run(&["fix", "--unsafe", "--region", "us-east-1"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("CODEX_HOME"), "{}", run.stderr);
+    assert!(!typo.exists(), "fix created the directory CODEX_HOME names");
+}

@@ -30,6 +30,16 @@ fn run(ctx: &Session) -> Outcome {
     let path = base.source.path.display().to_string();
     let mut out = Outcome::pass(format!("{path} parses"));
     out.set("path", path.clone());
+    // Codex gives up before looking for the file: what the file says (or that it is missing) is moot.
+    if ctx.codex_home_problem.is_some() {
+        report_fatal(
+            ctx,
+            CheckId::ConfigFile,
+            &mut out,
+            "Create that directory, or set CODEX_HOME to your Codex home (unset, Codex uses ~/.codex)",
+        );
+        return out;
+    }
     if let FileRead::Missing = base.source.read {
         if ctx.config.layers.is_empty() {
             out.push(

@@ -164,6 +164,39 @@ pub struct Context {
     /// The file `model_catalog_json` names, resolved as Codex resolves it, and whether it exists (not
     /// gathered for a template: its paths are each user's).
     pub model_catalog_file: Option<(PathBuf, bool)>,
+    /// `CODEX_HOME` is set in the environment to a path that is missing or not a directory: Codex
+    /// stops before reading anything (E 0.123-0.171). Not gathered for `--codex-home`, which the CLI
+    /// refuses when it does not name a directory.
+    pub codex_home_problem: Option<CodexHomeProblem>,
+}
+
+/// What is wrong with the directory `CODEX_HOME` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodexHomeProblem {
+    /// Nothing is there.
+    Missing,
+    /// Something other than a directory is there.
+    NotADirectory,
+}
+
+impl CodexHomeProblem {
+    /// The end of Codex's sentence about it ("…, but that path does not exist").
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CodexHomeProblem::Missing => "does not exist",
+            CodexHomeProblem::NotADirectory => "is not a directory",
+        }
+    }
+
+    /// What is at `path`, as Codex's start-up judges it (a stat that follows symbolic links, as its
+    /// canonicalisation does): `None` for a directory.
+    pub fn of(path: &Path) -> Option<CodexHomeProblem> {
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => None,
+            Ok(_) => Some(CodexHomeProblem::NotADirectory),
+            Err(_) => Some(CodexHomeProblem::Missing),
+        }
+    }
 }
 
 /// How far the model catalog in use can be trusted.
@@ -194,10 +227,15 @@ impl Context {
         let isolated = options.mode == Mode::Template;
         let home = process_env.get(env_vars::HOME).filter(|h| !h.is_empty()).map(PathBuf::from);
         // Only the real environment decides where Codex's home is (reference §5.5).
+        let codex_home_env = process_env.get(env_vars::CODEX_HOME).filter(|h| !h.is_empty()).map(PathBuf::from);
+        let codex_home_problem = match (&options.codex_home, &codex_home_env) {
+            (None, Some(dir)) if !isolated => CodexHomeProblem::of(dir),
+            _ => None,
+        };
         let codex_home = options
             .codex_home
             .clone()
-            .or_else(|| process_env.get(env_vars::CODEX_HOME).filter(|h| !h.is_empty()).map(PathBuf::from))
+            .or(codex_home_env)
             .or_else(|| home.as_ref().map(|h| h.join(".codex")))
             .unwrap_or_else(|| PathBuf::from(".codex"));
 
@@ -298,6 +336,7 @@ impl Context {
             apps,
             aws_profile,
             model_catalog_file,
+            codex_home_problem,
         }
     }
 

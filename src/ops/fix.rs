@@ -238,6 +238,12 @@ pub fn run(inputs: &Inputs, request: &FixRequest) -> FixRun {
     if let Err(e) = validate_flags(&session, &request.fix) {
         return refuse(e);
     }
+    // Codex stops on this before reading any file, so no edit can help; creating the directory would
+    // guess that the variable, not the path, is right.
+    if let Some(problem) = session.codex_home_problem {
+        let cause = format!("CODEX_HOME names it and it {}; Codex stops there too", problem.as_str());
+        return refuse(Error::at("refusing to fix", &session.codex_home, cause));
+    }
     if let Some(base) = session.config.base() {
         if let Some(e) = base.parse_error() {
             let cause = format!(

@@ -1,5 +1,5 @@
 //! Loading the config as Codex does: the fatal errors it stops with before any request, in its order
-//! (syntax, unreadable files, `-c` overrides, profiles, types, `web_search`, provider rules, auth.json).
+//! (`CODEX_HOME`, syntax, unreadable files, `-c` overrides, profiles, types, `web_search`, provider rules, auth.json).
 
 use super::{Fatal, location_of, provider_path, provider_str};
 use crate::catalog::{Feature, Rules};
@@ -12,6 +12,11 @@ use crate::meta::CheckId;
 /// Config-load failures, in the order Codex meets them.
 pub(crate) fn load_errors(ctx: &Context, fatal: &mut Vec<Fatal>) {
     let rules = &ctx.rules;
+    if let Some(problem) = ctx.codex_home_problem {
+        let text = err::codex_home(&ctx.codex_home, problem.as_str());
+        fatal.push(Fatal { check: CheckId::ConfigFile, text, location: None });
+        return;
+    }
     for (i, file) in ctx.config.files.iter().enumerate() {
         // A missing profile file is silently an empty layer (S config/loader: NotFound → empty table).
         if !file.source.exists() {
