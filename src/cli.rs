@@ -206,6 +206,26 @@ pub fn main() -> i32 {
     {
         return usage_error(&format!("--codex-home {}: {}", dir.display(), problem.as_str()));
     }
+    // The finding formats describe findings; a list of checks and a fix's diff are neither. Saying so
+    // beats printing text a SARIF or JUnit consumer would choke on.
+    let (command, formats): (&str, &[Format]) = match cli.command {
+        Command::List => ("list", &[Format::Human, Format::Json]),
+        // A policy document, which is JSON whatever is asked.
+        Command::Iam => ("iam", &[Format::Human, Format::Json]),
+        Command::Fix(_) => ("fix", &[Format::Human]),
+        Command::Explain { .. } => ("explain", &[Format::Human]),
+        Command::Completions { .. } => ("completions", &[Format::Human]),
+        Command::Check | Command::Lint(_) => ("", &[]),
+    };
+    if !formats.is_empty() && !formats.contains(&c.format) {
+        let name = |f: &Format| f.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default();
+        let allowed: Vec<String> = formats.iter().map(name).collect();
+        return usage_error(&format!(
+            "`{command}` does not print `--format {}` (it prints: {})",
+            name(&c.format),
+            allowed.join(", ")
+        ));
+    }
     // An unknown check id is a typo the user must hear about, whichever command it was given to.
     if let Err(code) = selection(c, matches!(cli.command, Command::Lint(_))) {
         return code;
@@ -250,7 +270,7 @@ fn check(c: &Common) -> i32 {
     let live = !c.offline && CHECKS.iter().any(|check| check.meta.kind == Kind::Live && selection.includes(check));
     let spinner = live && c.format == Format::Human && std::io::stderr().is_terminal();
     let report = runner::run(ctx.clone(), &selection, spinner);
-    let style = Style { color, ascii: c.ascii, verbose: c.verbose };
+    let style = Style { color, ascii: c.ascii, verbose: c.verbose, strict: c.strict };
     let redactor = ctx.redactor.clone().with(report.secrets.clone());
     let code = report.exit_code(c.strict);
     match emit(&render::render(c.format, &ctx, report, &redactor, style)) {
@@ -308,7 +328,7 @@ fn lint(c: &Common, args: &LintArgs) -> i32 {
     };
     let options = LintOptions { version: version.clone(), policy, selection };
     let color = c.format == Format::Human && use_color(c.color, &Inputs::from_process(Options::default()).env);
-    let mut stream = render::lint_stream(c.format, &version, c.ascii, color);
+    let mut stream = render::lint_stream(c.format, &version, c.ascii, color, c.strict);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut code = 0;
@@ -400,7 +420,7 @@ fn list(format: Format) -> i32 {
                 .collect();
             serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n"
         }
-        // The machine formats describe findings; a list of checks is a table or JSON.
+        // `main` refuses the finding formats for `list`.
         Format::Human | Format::Sarif | Format::Github | Format::Junit => {
             let mut out = format!("{:<19} {:<12} {:<8} {:<10} {}\n", "ID", "GROUP", "KIND", "FIXABLE", "SUMMARY");
             for c in CHECKS {

@@ -691,3 +691,45 @@ fn codex_home_naming_a_missing_directory_stops_codex_and_fix_refuses() {
     assert!(run.stderr.contains("CODEX_HOME"), "{}", run.stderr);
     assert!(!typo.exists(), "fix created the directory CODEX_HOME names");
 }
+
+/// JUnit's failure count agrees with the exit code: a warning fails neither without `--strict`, and
+/// both with it.
+#[test]
+fn junit_failures_agree_with_the_exit_code() {
+    let env = TestEnv::new()
+        .config(&bedrock_with_aws("region = \"us-east-1\""))
+        .env("AWS_ACCESS_KEY_ID", AKID)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET);
+    // No `codex` on PATH and no --codex-version: codex-version warns, nothing fails.
+    let run = env.run(&["check", "--offline", "--format", "junit"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("<testsuites name=\"bedrock-doctor\" tests=\"22\" failures=\"0\""), "{}", run.stdout);
+    let run = env.run(&["check", "--offline", "--format", "junit", "--strict"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("<testsuites name=\"bedrock-doctor\" tests=\"22\" failures=\"1\""), "{}", run.stdout);
+    assert!(run.stdout.contains("type=\"warning\""), "{}", run.stdout);
+}
+
+/// A format a command cannot print is refused (exit 2), never answered with human text a SARIF or
+/// JUnit consumer would then fail to parse.
+#[test]
+fn a_format_the_command_does_not_print_is_a_usage_error() {
+    let env = TestEnv::new().config(&bedrock_with_aws("region = \"us-east-1\""));
+    for (args, format) in [
+        (vec!["list"], "sarif"),
+        (vec!["list"], "junit"),
+        (vec!["list"], "github"),
+        (vec!["fix", "--dry-run"], "json"),
+        (vec!["fix", "--dry-run"], "sarif"),
+        (vec!["iam"], "junit"),
+        (vec!["explain", "region"], "json"),
+    ] {
+        let mut all = args.clone();
+        all.extend(["--format", format]);
+        let run = env.run(&all);
+        assert_eq!(run.code, 2, "{all:?}: {}", run.stdout);
+        assert!(run.stdout.is_empty(), "{all:?}: {}", run.stdout);
+        assert!(run.stderr.contains(&format!("`{}` does not print `--format {format}`", args[0])), "{}", run.stderr);
+    }
+    assert_eq!(env.run(&["list", "--format", "json"]).code, 0);
+}

@@ -215,11 +215,11 @@ fn github_lines_are_exact_and_escaped() {
 }
 
 #[test]
-fn junit_parses_with_counts_and_escaping_survives() {
+fn junit_parses_with_counts_and_escaping_survives_under_strict() {
     let file = template();
     let other = PathBuf::from("b&<c>.toml");
     let (a, b) = (report(&file), report(&other));
-    let text = junit::render(&shown(&[(&file, &a), (&other, &b)]).targets());
+    let text = junit::render(&shown(&[(&file, &a), (&other, &b)]).targets(), true);
     let xml = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("not XML ({e}):\n{text}"));
     let root = xml.root_element();
     assert_eq!(root.tag_name().name(), "testsuites");
@@ -253,7 +253,7 @@ fn junit_parses_with_counts_and_escaping_survives() {
         failure.text(),
         Some("templates/team.toml:2:9: fail: `openai.gpt-5.5-1:0` is a Bedrock Runtime id — fix: Use `openai.gpt-5.5`")
     );
-    // warn: a failure of type warning; markup, quotes, CR and LF come back byte for byte
+    // warn under --strict: a failure of type warning; markup, quotes, CR and LF come back byte for byte
     let warning = cases[2].children().find(|n| n.has_tag_name("failure")).unwrap();
     assert_eq!(warning.attribute("type"), Some("warning"));
     assert_eq!(warning.attribute("message"), Some("100% <&>\"' sure,\\u{d}\\u{a}second: line"));
@@ -272,6 +272,26 @@ fn junit_parses_with_counts_and_escaping_survives() {
     assert_eq!(skipped.attribute("message"), Some("not run: --offline"));
 }
 
+/// Without `--strict` a warning does not fail the run (exit 0), so it is not a JUnit failure either:
+/// the testcase passes and its warning is in `<system-out>`, where a reader still finds it.
+#[test]
+fn junit_counts_warnings_as_failures_only_under_strict() {
+    let file = template();
+    let a = report(&file);
+    let text = junit::render(&shown(&[(&file, &a)]).targets(), false);
+    let xml = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("not XML ({e}):\n{text}"));
+    let root = xml.root_element();
+    assert_eq!(root.attribute("tests"), Some("5"));
+    assert_eq!(root.attribute("failures"), Some("1"), "only the failed check: the exit code would be 1 for it alone");
+    let cases: Vec<_> = root.descendants().filter(|n| n.has_tag_name("testcase")).collect();
+    assert_eq!(cases[2].attribute("name"), Some("region"));
+    assert!(cases[2].children().all(|n| !n.has_tag_name("failure")));
+    let out = cases[2].children().find(|n| n.has_tag_name("system-out")).unwrap().text().unwrap();
+    assert!(out.contains("templates/team.toml:1: warn: 100% <&>"), "{out}");
+    let failure = cases[1].children().find(|n| n.has_tag_name("failure")).unwrap();
+    assert_eq!(failure.attribute("type"), Some("error"));
+}
+
 #[test]
 fn junit_encodes_characters_xml_cannot_carry() {
     let file = PathBuf::from("a.toml");
@@ -279,7 +299,7 @@ fn junit_encodes_characters_xml_cannot_carry() {
         results: vec![result("model-id", Outcome::pass("").with(Finding::fail("bell\u{7} esc\u{1b}[0m tab\tend")), 0)],
         secrets: Vec::new(),
     };
-    let text = junit::render(&shown(&[(&file, &r)]).targets());
+    let text = junit::render(&shown(&[(&file, &r)]).targets(), false);
     let xml = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("not XML ({e}):\n{text}"));
     let failure = xml.descendants().find(|n| n.has_tag_name("failure")).unwrap();
     assert_eq!(failure.attribute("message"), Some("bell\\u{7} esc\\u{1b}[0m tab\tend"));
@@ -308,7 +328,7 @@ fn findings_without_a_location_fall_back_to_line_1_of_the_file() {
         "::error file=templates/x.toml,line=1,title=bedrock-doctor (region)::no region (not tied to a line of templates/x.toml; reported at line 1)\n"
     );
 
-    let text = junit::render(&targets);
+    let text = junit::render(&targets, false);
     let xml = roxmltree::Document::parse(&text).unwrap();
     let failure = xml.descendants().find(|n| n.has_tag_name("failure")).unwrap();
     assert_eq!(
@@ -326,7 +346,7 @@ fn an_empty_run_is_still_valid() {
     let doc = assert_valid_sarif(&sarif::render(&targets));
     assert_eq!(doc["runs"][0]["results"], json!([]));
     assert_valid_sarif(&sarif::render(&[]));
-    let xml_text = junit::render(&[]);
+    let xml_text = junit::render(&[], false);
     let xml = roxmltree::Document::parse(&xml_text).unwrap();
     assert_eq!(xml.root_element().attribute("tests"), Some("0"));
 }

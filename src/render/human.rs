@@ -226,7 +226,7 @@ pub struct LintHuman {
 impl LintHuman {
     /// A writer for the rules of Codex `version`.
     pub fn new(version: &semver::Version, ascii: bool, color: bool) -> LintHuman {
-        let paint = Paint { style: Style { color, ascii, verbose: false } };
+        let paint = Paint { style: Style { color, ascii, verbose: false, strict: false } };
         LintHuman { paint, version: version.to_string(), files: 0, failing: 0, warning: 0 }
     }
 }

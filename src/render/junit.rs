@@ -1,10 +1,10 @@
 //! JUnit XML: one `<testsuite>` per evaluated file, one `<testcase>` per check result.
 //!
-//! Statuses map as CI dashboards expect: fail is a `<failure type="error">`; warn is a
-//! `<failure type="warning">` (ESLint's and hadolint's JUnit formatters do the same), because a
-//! warning shown only in `<system-out>` goes unseen, and `--strict` makes it fail the run anyway;
+//! The counts agree with the exit code, so a dashboard never shows red for a run that passed: fail is
+//! a `<failure type="error">`; warn is a `<failure type="warning">` under `--strict` (where it fails
+//! the run) and otherwise a passing testcase whose warnings are in `<system-out>`, prefixed `warn:`;
 //! info passes with its notes in `<system-out>`; skip is `<skipped>` with the reason; pass is a bare
-//! testcase. So `failures` counts the checks that failed or warned.
+//! testcase. So `failures` counts the checks that make the exit code 1.
 
 use std::fmt::Write as _;
 
@@ -50,6 +50,11 @@ fn seconds(result: &CheckResult) -> String {
     format!("{:.3}", result.duration.as_secs_f64())
 }
 
+/// Whether a result is a JUnit failure: what makes the exit code 1.
+fn fails(status: Status, strict: bool) -> bool {
+    status == Status::Fail || (strict && status == Status::Warn)
+}
+
 #[derive(Default)]
 struct Counts {
     tests: usize,
@@ -59,12 +64,12 @@ struct Counts {
 }
 
 impl Counts {
-    fn add(&mut self, result: &CheckResult) {
+    fn add(&mut self, result: &CheckResult, strict: bool) {
         self.tests += 1;
         match result.status() {
-            Status::Fail | Status::Warn => self.failures += 1,
+            status if fails(status, strict) => self.failures += 1,
             Status::Skip => self.skipped += 1,
-            Status::Pass | Status::Info => {}
+            _ => {}
         }
         self.time += result.duration.as_secs_f64();
     }
@@ -77,7 +82,7 @@ impl Counts {
     }
 }
 
-fn testcase(target: &Target<'_>, file: &str, result: &CheckResult, out: &mut String) {
+fn testcase(target: &Target<'_>, file: &str, result: &CheckResult, strict: bool, out: &mut String) {
     let _ = write!(
         out,
         r#"    <testcase classname="{}" name="{}" time="{}""#,
@@ -101,7 +106,7 @@ fn testcase(target: &Target<'_>, file: &str, result: &CheckResult, out: &mut Str
             let _ =
                 writeln!(out, ">\n      <skipped message=\"{}\"/>\n    </testcase>", escape(&result.outcome.summary));
         }
-        Status::Info => {
+        status if !fails(status, strict) => {
             let mut text = result.outcome.summary.clone();
             for line in &lines {
                 text.push('\n');
@@ -110,7 +115,7 @@ fn testcase(target: &Target<'_>, file: &str, result: &CheckResult, out: &mut Str
             let _ =
                 writeln!(out, ">\n      <system-out>{}</system-out>\n    </testcase>", escape_text(text.trim_start()));
         }
-        Status::Warn | Status::Fail => {
+        _ => {
             let kind = if status == Status::Fail { "error" } else { "warning" };
             let headline = result.outcome.headline().map_or_else(|| result.summary(), |f| f.message.clone());
             let _ = writeln!(
@@ -123,18 +128,25 @@ fn testcase(target: &Target<'_>, file: &str, result: &CheckResult, out: &mut Str
     }
 }
 
-/// The JUnit XML document.
-pub fn render(targets: &[Target<'_>]) -> String {
-    super::stream::to_string(JunitStream::default(), targets)
+/// The JUnit XML document; `strict` as `--strict` (warnings fail).
+pub fn render(targets: &[Target<'_>], strict: bool) -> String {
+    super::stream::to_string(JunitStream::new(strict), targets)
 }
 
 /// JUnit, streamed. The totals belong on the opening `<testsuites>` tag and are known only at the end,
 /// so the suites go to an anonymous temporary file (deleted by the OS when closed) and are copied out
 /// after the opening tag: memory stays flat however many files there are.
-#[derive(Default)]
 pub struct JunitStream {
+    strict: bool,
     total: Counts,
     spool: Option<std::fs::File>,
+}
+
+impl JunitStream {
+    /// A stream whose failures are what `--strict` (or not) makes fail.
+    pub fn new(strict: bool) -> JunitStream {
+        JunitStream { strict, total: Counts::default(), spool: None }
+    }
 }
 
 impl super::stream::LintStream for JunitStream {
@@ -148,9 +160,9 @@ impl super::stream::LintStream for JunitStream {
         let mut counts = Counts::default();
         let mut cases = String::new();
         for result in &target.report.results {
-            counts.add(result);
-            self.total.add(result);
-            testcase(target, &file, result, &mut cases);
+            counts.add(result, self.strict);
+            self.total.add(result, self.strict);
+            testcase(target, &file, result, self.strict, &mut cases);
         }
         let mut suite = String::new();
         let _ = writeln!(suite, "  <testsuite name=\"{}\" {}>", escape(&file), counts.attributes());

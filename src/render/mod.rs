@@ -51,6 +51,8 @@ pub struct Style {
     pub ascii: bool,
     /// Details and every finding under each check.
     pub verbose: bool,
+    /// `--strict`: warnings fail, so the formats that count failures (JUnit) count them too.
+    pub strict: bool,
 }
 
 /// What the `check` report shows about the run, taken from the session (not yet redacted).
@@ -78,7 +80,7 @@ pub fn render(format: Format, ctx: &Session, report: Report, redactor: &Redactor
         Format::Json => json::render(&facts, &report),
         Format::Sarif => sarif::render(&targets),
         Format::Github => github::render(&targets),
-        Format::Junit => junit::render(&targets),
+        Format::Junit => junit::render(&targets, style.strict),
     }
 }
 
@@ -92,13 +94,19 @@ pub fn lint_targets(
 }
 
 /// The streaming writer of `lint` output in `format`.
-pub fn lint_stream(format: Format, version: &semver::Version, ascii: bool, color: bool) -> Box<dyn stream::LintStream> {
+pub fn lint_stream(
+    format: Format,
+    version: &semver::Version,
+    ascii: bool,
+    color: bool,
+    strict: bool,
+) -> Box<dyn stream::LintStream> {
     match format {
         Format::Human => Box::new(human::LintHuman::new(version, ascii, color)),
         Format::Json => Box::new(json::LintJson::new(version)),
         Format::Sarif => Box::new(sarif::SarifStream::default()),
         Format::Github => Box::new(github::GithubStream),
-        Format::Junit => Box::new(junit::JunitStream::default()),
+        Format::Junit => Box::new(junit::JunitStream::new(strict)),
     }
 }
 
