@@ -342,6 +342,50 @@ fn the_catalog_is_not_read_when_the_version_is_given() {
 }
 
 /// Whether process `pid` is gone (or a zombie nobody reaped yet), waiting up to 5 s for SIGKILL to land.
+/// Someone with only the VS Code extension (or the desktop app) has no `codex` on PATH, but the
+/// front end runs the Codex it ships: that binary's version decides the rules, and the report says
+/// whose it is. Without a bundled binary the advice points at the front end, not at an npm install.
+#[test]
+fn a_vscode_only_user_is_evaluated_with_the_codex_the_extension_ships() {
+    let world = World::new(&bedrock_config("openai.gpt-5.5"));
+    let ext = world.home().join(".vscode/extensions/openai.chatgpt-26.721.41059-linux-x64");
+    std::fs::create_dir_all(&ext).unwrap();
+    std::fs::write(ext.join("package.json"), r#"{"name":"chatgpt","version":"26.721.41059"}"#).unwrap();
+    // Older extensions shipped every platform's binary: the folder of this machine's OS is chosen.
+    let (this_os, other_os) = match std::env::consts::OS {
+        "macos" => ("darwin-arm64", "linux-x86_64"),
+        _ => ("linux-x86_64", "darwin-arm64"),
+    };
+    let mut binaries = Vec::new();
+    for (platform, version) in [(other_os, "0.140.0"), (this_os, "0.150.0")] {
+        let fake = world.fake_codex(&format!("codex-{platform}"), &format!("echo codex-cli {version}"), "exit 1");
+        let dir = ext.join("bin").join(platform);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::rename(&fake, dir.join("codex")).unwrap();
+        binaries.push(dir.join("codex"));
+    }
+    let (code, stdout, stderr) = world.run(&["check", "--offline", "--format", "json"]);
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["prediction"]["codex_version"], "0.150.0", "{stdout}");
+    assert_eq!(report["prediction"]["codex_version_source"], "path");
+    let version = check(&report, "codex-version");
+    // Info only: this fake cannot print a catalog, which is not a warning.
+    assert_eq!(version["status"], "info", "{version}");
+    assert_eq!(version["details"]["binary"], binaries[1].display().to_string());
+    assert_eq!(version["details"]["bundled_with"], "VS Code 26.721.41059");
+    assert!(version["summary"].as_str().unwrap().contains("VS Code 26.721.41059 ships"), "{version}");
+
+    // The extension without its binary: still assumed, and the advice names the extension.
+    std::fs::remove_dir_all(ext.join("bin")).unwrap();
+    let (_, stdout, _) = world.run(&["check", "--offline", "--format", "json"]);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["prediction"]["codex_version_source"], "assumed");
+    let version = check(&report, "codex-version");
+    let fix = version["remediation"].as_str().unwrap_or_default();
+    assert!(fix.contains("--codex-bin") && fix.contains("VS Code") && !fix.contains("npm"), "{version}");
+}
+
 fn gone(pid: &str) -> bool {
     let stat = format!("/proc/{}/stat", pid.trim());
     let dead = || std::fs::read_to_string(&stat).map_or(true, |s| s.contains(") Z "));

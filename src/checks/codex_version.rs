@@ -25,21 +25,41 @@ fn run(ctx: &Session) -> Outcome {
     let codex = &ctx.codex;
     let meta = &ctx.rules.catalog().meta;
     let v = &codex.version;
+    // A VS Code extension or desktop app without a CLI on PATH runs the Codex it ships.
+    let bundled_by = codex.binary.as_ref().and_then(|b| ctx.apps.iter().find(|a| a.binary.as_ref() == Some(b)));
     let mut out = match codex.source {
-        VersionSource::Path => Outcome::pass(format!("Codex {v}")),
+        VersionSource::Path => match bundled_by {
+            Some(app) => Outcome::pass(format!("Codex {v}, the one {} {} ships", app.kind, app.version)),
+            None => Outcome::pass(format!("Codex {v}")),
+        },
         VersionSource::Flag => Outcome::pass(format!("Codex {v} (from --codex-version)")),
-        VersionSource::Assumed => Outcome::pass(format!("Codex {v} assumed")).with(
-            Finding::warn(format!(
-                "{}; evaluating with the rules of Codex {v}, the newest known",
-                codex.problem.as_deref().unwrap_or("Codex not found")
-            ))
-            .fix("Install Codex (`npm install -g @openai/codex`) or pass `--codex-version X.Y.Z` / `--codex-bin PATH`"),
-        ),
+        VersionSource::Assumed => {
+            // Someone with only the extension or the app needs no CLI: point at what they have.
+            let fix = match ctx.apps.first() {
+                Some(app) => format!(
+                    "Pass `--codex-bin` with the Codex that {} runs (under {}), or `--codex-version X.Y.Z`",
+                    app.kind,
+                    app.path.display()
+                ),
+                None => "Install Codex (`npm install -g @openai/codex`) or pass `--codex-version X.Y.Z` / `--codex-bin PATH`"
+                    .to_owned(),
+            };
+            Outcome::pass(format!("Codex {v} assumed")).with(
+                Finding::warn(format!(
+                    "{}; evaluating with the rules of Codex {v}, the newest known",
+                    codex.problem.as_deref().unwrap_or("Codex not found")
+                ))
+                .fix(fix),
+            )
+        }
     };
     out.set("version", v.to_string());
     out.set("source", codex.source.as_str());
     if let Some(binary) = &codex.binary {
         out.set("binary", binary.display().to_string());
+    }
+    if let Some(app) = bundled_by {
+        out.set("bundled_with", format!("{} {}", app.kind, app.version));
     }
     if let Some(raw) = &codex.raw {
         out.set("read_from", raw.clone());

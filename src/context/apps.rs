@@ -18,6 +18,9 @@ pub struct AppInstall {
     /// Why the version could not be read (its package.json is a FIFO, a device, too large), naming
     /// the file; the version is then empty.
     pub problem: Option<String>,
+    /// The Codex binary it ships and runs (reference §6: the extension's `bin/`, the app's
+    /// `Contents/Resources`), when one is there.
+    pub binary: Option<PathBuf>,
 }
 
 impl AppInstall {
@@ -50,14 +53,16 @@ pub fn scan(home: Option<&Path>) -> Vec<AppInstall> {
                     Ok(v) => (v, None),
                     Err(p) => (String::new(), Some(p)),
                 };
-                Some(AppInstall { kind, path: e.path(), version, problem })
+                let binary = bundled_binary(&e.path().join("bin"), 1);
+                Some(AppInstall { kind, path: e.path(), version, problem, binary })
             })
             .max_by(|a, b| a.semver().cmp(&b.semver()));
         found.extend(newest);
     }
     for app in [PathBuf::from("/Applications/Codex.app"), home.join("Applications/Codex.app")] {
         if let Some(version) = plist_short_version(&app.join("Contents/Info.plist")) {
-            found.push(AppInstall { kind: "Codex desktop app", path: app, version, problem: None });
+            let binary = bundled_binary(&app.join("Contents/Resources"), 0);
+            found.push(AppInstall { kind: "Codex desktop app", path: app, version, problem: None, binary });
         }
     }
     found
@@ -76,6 +81,52 @@ fn extension_version(dir: &Path) -> Option<Result<String, String>> {
     }
     let json: serde_json::Value = serde_json::from_str(file.text()?).ok()?;
     json.get("version")?.as_str().map(|v| Ok(v.to_owned()))
+}
+
+/// The binary of the most recent front end that ships one (both version schemes are `26.MDD.N` now).
+pub fn newest_bundled(apps: &[AppInstall]) -> Option<PathBuf> {
+    apps.iter().filter(|a| a.binary.is_some()).max_by(|a, b| a.semver().cmp(&b.semver()))?.binary.clone()
+}
+
+/// The file names a bundled Codex has: `codex` on macOS and Linux, `codex.exe` on Windows.
+const BINARY_NAMES: &[&str] = &["codex", "codex.exe"];
+
+/// A Codex binary in `dir` or, up to `depth` levels down, in its subfolders (the extension keeps one
+/// per platform, `bin/<platform>/codex`, and older builds shipped every platform's): the folder naming
+/// this machine's OS and architecture first, then by name, so the choice is stable. A regular file
+/// only: a FIFO or a device named `codex` is not run.
+fn bundled_binary(dir: &Path, depth: usize) -> Option<PathBuf> {
+    for name in BINARY_NAMES {
+        let path = dir.join(name);
+        if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+            return Some(path);
+        }
+    }
+    if depth == 0 {
+        return None;
+    }
+    let mut subdirs: Vec<PathBuf> =
+        std::fs::read_dir(dir).ok()?.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    subdirs.sort_by_key(|d| (std::cmp::Reverse(platform_match(d)), d.clone()));
+    subdirs.into_iter().find_map(|d| bundled_binary(&d, depth - 1))
+}
+
+/// How well a platform folder's name (`linux-x86_64`, `darwin-arm64`, `win32-x64`, …) fits the machine
+/// the doctor runs on: the OS counts more than the architecture.
+fn platform_match(dir: &Path) -> u8 {
+    let name = dir.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let os: &[&str] = match std::env::consts::OS {
+        "macos" => &["macos", "darwin", "mac"],
+        "windows" => &["windows", "win32", "win64"],
+        other => &[other],
+    };
+    let arch: &[&str] = match std::env::consts::ARCH {
+        "x86_64" => &["x86_64", "x64", "amd64"],
+        "aarch64" => &["aarch64", "arm64"],
+        other => &[other],
+    };
+    let has = |words: &[&str]| words.iter().any(|w| name.contains(w));
+    2 * u8::from(has(os)) + u8::from(has(arch))
 }
 
 /// `CFBundleShortVersionString` from an XML Info.plist.
@@ -109,6 +160,29 @@ mod tests {
         let found = scan(Some(home.path()));
         let summary: Vec<(&str, &str)> = found.iter().map(|a| (a.kind, a.version.as_str())).collect();
         assert_eq!(summary, vec![("VS Code", "26.721.41059"), ("Cursor", "26.301.1")]);
+    }
+
+    #[test]
+    fn the_desktop_app_and_the_extension_ship_a_binary_and_only_a_regular_file_counts() {
+        let home = tempfile::tempdir().unwrap();
+        let app = home.path().join("Applications/Codex.app/Contents");
+        std::fs::create_dir_all(app.join("Resources")).unwrap();
+        std::fs::write(
+            app.join("Info.plist"),
+            "<dict><key>CFBundleShortVersionString</key><string>26.730.61639</string></dict>",
+        )
+        .unwrap();
+        std::fs::write(app.join("Resources/codex"), "").unwrap();
+        let ext = home.path().join(".vscode/extensions/openai.chatgpt-26.601.1");
+        std::fs::create_dir_all(ext.join("bin/windows-x86_64/codex.exe")).unwrap(); // a directory, not a binary
+        std::fs::write(ext.join("package.json"), r#"{"version":"26.601.1"}"#).unwrap();
+        let found = scan(Some(home.path()));
+        let binaries: Vec<(&str, Option<&Path>)> = found.iter().map(|a| (a.kind, a.binary.as_deref())).collect();
+        assert_eq!(
+            binaries,
+            vec![("VS Code", None), ("Codex desktop app", Some(app.join("Resources/codex").as_path()))]
+        );
+        assert_eq!(newest_bundled(&found), Some(app.join("Resources/codex")));
     }
 
     #[test]

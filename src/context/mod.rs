@@ -240,10 +240,14 @@ impl Context {
             .unwrap_or_else(|| PathBuf::from(".codex"));
 
         let newest = catalog.meta.newest_known.clone();
+        let apps = if options.scan_apps && !isolated { apps::scan(home.as_deref()) } else { Vec::new() };
+        // The CLI on PATH is what a terminal runs; without one, the VS Code extension or the desktop
+        // app runs the Codex it ships (reference §6), so that binary's version decides the rules.
         let binary = options
             .codex_bin
             .clone()
-            .or_else(|| aws_files::find_on_path("codex", process_env.get(env_vars::PATH).map(String::as_str)));
+            .or_else(|| aws_files::find_on_path("codex", process_env.get(env_vars::PATH).map(String::as_str)))
+            .or_else(|| apps::newest_bundled(&apps));
         let flag = options.codex_version.clone();
         let timeout = options.timeout.min(Duration::from_secs(3));
         // `codex --version` is the slowest part of gathering (~12 ms); overlap it with the file reads.
@@ -275,8 +279,6 @@ impl Context {
         let dotenv = Dotenv::parse(read(codex_home.join(".env")));
         let env = EffectiveEnv::new(&process_env, &dotenv);
         let auth_json = AuthJson::parse(read(codex_home.join("auth.json")));
-        let apps = if options.scan_apps && !isolated { apps::scan(home.as_deref()) } else { Vec::new() };
-
         let (codex, models) = match version_thread {
             Err(known) => known,
             Ok(thread) => thread.join().unwrap_or_else(|_| {
