@@ -105,6 +105,11 @@ pub fn run(ctx: Arc<Session>, selection: &Selection, spinner: bool) -> Report {
 
 /// What `fix` would do for this check with no flags: nothing, safe edits, or only unsafe ones.
 fn fix_available(check: &Check, ctx: &Session) -> Option<FixAvailable> {
+    // `fix` refuses to edit a config.toml that does not parse: what the checks would propose from the
+    // empty document it leaves (set `model_provider`, …) is not on offer.
+    if ctx.config.base().is_some_and(|base| base.parse_error().is_some()) {
+        return None;
+    }
     let fixes: Vec<_> = (check.fixes?)(ctx, &crate::fix::FixOptions::default())
         .into_iter()
         .filter(|f| f.safety != crate::fix::Safety::Refused)

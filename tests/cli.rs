@@ -842,6 +842,11 @@ fn one_cause_one_failure() {
         assert_eq!(human.matches("Codex stops:").count(), 2, "{name}: once in Checks, once in Remediation\n{human}");
         assert!(!human.contains("model_provider is not set"), "{name}:\n{human}");
     }
+    // `fix` refuses a file that does not parse: the report offers no fix for it.
+    let (env, args) = &setups["malformed-toml"];
+    let human = run_with(env, &["check", "--offline", "--color", "never"], args).stdout;
+    assert!(!human.contains("`bedrock-doctor fix"), "{human}");
+    assert_eq!(run_with(env, &["fix", "--dry-run"], args).code, 2);
     // The live checks skip without a request, and no human line names a JSON field.
     let (env, args) = &setups["malformed-toml"];
     let live = run_with(env, &["check", "--color", "never", "--timeout", "2"], args);
