@@ -865,3 +865,41 @@ fn one_cause_one_failure() {
         assert!(!verbose.contains("see codex_error"), "{name}: the human output names a JSON field:\n{verbose}");
     }
 }
+
+#[test]
+fn lint_human_output_fits_80_columns_and_ascii_is_ascii() {
+    // The README's setups as templates, linted from their directory so paths are short and the same
+    // on every machine.
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/readme");
+    for entry in std::fs::read_dir(&root).unwrap().flatten() {
+        let config = entry.path().join("config.toml");
+        if config.is_file() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            std::fs::create_dir_all(dir.path().join(&name)).unwrap();
+            std::fs::copy(&config, dir.path().join(&name).join("config.toml")).unwrap();
+        }
+    }
+    for ascii in [false, true] {
+        let mut args = vec!["lint", ".", "--color", "never"];
+        if ascii {
+            args.push("--ascii");
+        }
+        let out = std::process::Command::new(common::BIN)
+            .args(&args)
+            .current_dir(dir.path())
+            .env_clear()
+            .env("HOME", dir.path())
+            .env("PATH", "")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{stdout}");
+        assert!(stdout.contains("malformed-toml"), "{stdout}");
+        let wide = too_wide(&stdout, 80);
+        assert!(wide.is_empty(), "lint (ascii: {ascii}): lines over 80 columns: {wide:?}\n{stdout}");
+        if ascii {
+            assert!(stdout.is_ascii(), "{stdout}");
+        }
+    }
+}
