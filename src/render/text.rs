@@ -216,9 +216,9 @@ pub fn reflow(text: &str, layout: Layout) -> String {
             if columns(&body) <= layout.width {
                 out.push_str(&body);
             } else {
-                let col = text_column(&body, layout.width / 2);
+                let (start, col) = text_column(&body, layout.width / 2);
                 let (head, rest): (String, String) =
-                    (body.chars().take(col).collect(), body.chars().skip(col).collect());
+                    (body.chars().take(start).collect(), body.chars().skip(start).collect());
                 out.push_str(&head);
                 out.push_str(&Layout { ascii: false, ..layout }.hanging(col, &rest));
             }
@@ -228,8 +228,9 @@ pub fn reflow(text: &str, layout: Layout) -> String {
     out
 }
 
-/// Where the text of a table line starts (see [`reflow`]).
-fn text_column(line: &str, limit: usize) -> usize {
+/// Where the text of a table line starts, and the column its continuation lines go to (see
+/// [`reflow`]). A line without label columns keeps its indent, and continues two further.
+fn text_column(line: &str, limit: usize) -> (usize, usize) {
     let chars: Vec<char> = line.chars().collect();
     let indent = chars.iter().take_while(|c| **c == ' ').count();
     let mut col = None;
@@ -246,14 +247,13 @@ fn text_column(line: &str, limit: usize) -> usize {
             i += 1;
         }
     }
-    let mut col = col.unwrap_or(indent);
+    let Some(mut col) = col else { return (indent, indent + 2) };
     // A leading arrow marks the line as a continuation: the text starts after it.
-    for arrow in ["→ ", "-> "] {
-        if chars[col..].iter().collect::<String>().starts_with(arrow) {
-            col += columns(arrow);
-        }
+    let rest: String = chars[col..].iter().collect();
+    if let Some(arrow) = ["→ ", "-> "].into_iter().find(|a| rest.starts_with(a)) {
+        col += columns(arrow);
     }
-    if col == indent && indent + 2 < limit { indent + 2 } else { col }
+    (col, col)
 }
 
 #[cfg(test)]
@@ -294,6 +294,20 @@ mod tests {
         let text = to_ascii("a · b … c → d — e ≥ f é 🦀");
         assert!(text.is_ascii(), "{text}");
         assert_eq!(text, "a - b ... c -> d -- e >= f \\u{e9} \\u{1f980}");
+    }
+
+    #[test]
+    fn reflow_keeps_a_plain_line_whole_words_and_its_indent() {
+        let layout = Layout { width: 40, ascii: false };
+        assert_eq!(
+            reflow("  fail region: Codex stops: ERROR: Fatal error: Amazon Bedrock does not support it\n", layout),
+            "  fail region: Codex stops: ERROR:\n    Fatal error: Amazon Bedrock does not\n    support it\n"
+        );
+        let layout = Layout { width: 50, ascii: false };
+        assert_eq!(
+            reflow("      note               → one two three four five six seven eight nine\n", layout),
+            "      note               → one two three four five\n                           six seven eight nine\n"
+        );
     }
 
     #[test]
