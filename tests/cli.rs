@@ -705,6 +705,7 @@ fn every_line_of_check_list_and_fix_fits_80_columns() {
         for (what, base) in [
             ("check", &["check", "--offline", "--color", "never"][..]),
             ("check --ascii", &["check", "--offline", "--color", "never", "--ascii"][..]),
+            ("check -v", &["check", "--offline", "--color", "never", "-v"][..]),
             ("check --color always", &["check", "--offline", "--color", "always"][..]),
             ("fix --dry-run", &["fix", "--dry-run", "--color", "never"][..]),
             ("fix --dry-run --ascii", &["fix", "--dry-run", "--ascii", "--color", "never"][..]),

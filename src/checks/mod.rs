@@ -242,6 +242,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_check_is_skipped_when_what_it_needs_is_missing_and_never_when_it_owns_the_cause() {
+        use crate::prediction::{Fatal, Prediction};
+        let fatal = |check| Fatal { check, text: "x".into(), location: None };
+        let mut p = Prediction { fatal: vec![fatal(CheckId::ConfigFile)], load_failed: true, ..Prediction::default() };
+        assert_eq!(unmet_need(CheckId::ConfigFile, &p), None);
+        assert_eq!(unmet_need(CheckId::SecretsInConfig, &p), None);
+        let loads = Some("needs a config that loads (config-file fails)".to_owned());
+        for id in [CheckId::ModelProvider, CheckId::Region, CheckId::ResponsesProbe, CheckId::Credentials] {
+            assert_eq!(unmet_need(id, &p), loads, "{id}");
+        }
+        // A config that loads, and Codex stops at the region: only the request is missing.
+        p = Prediction { fatal: vec![fatal(CheckId::Region)], load_failed: false, ..Prediction::default() };
+        assert_eq!(unmet_need(CheckId::Region, &p), None);
+        assert_eq!(unmet_need(CheckId::ModelId, &p), None);
+        assert_eq!(
+            unmet_need(CheckId::ResponsesProbe, &p),
+            Some("needs a request Codex sends (Codex stops first: see region)".to_owned())
+        );
+        // Nothing stops Codex: everything runs.
+        p.fatal.clear();
+        assert!(CheckId::ALL.iter().all(|id| unmet_need(*id, &p).is_none()));
+    }
+
+    #[test]
     fn registry_and_ids_are_one_to_one_and_in_order() {
         let registered: Vec<CheckId> = CHECKS.iter().map(|c| c.meta.id).collect();
         let ids: Vec<CheckId> = CheckId::ALL.iter().copied().filter(|id| *id != CheckId::Policy).collect();

@@ -188,6 +188,13 @@ pub fn render(facts: &Redacted<RunFacts>, report: &Redacted<Report>, style: Styl
                         .iter()
                         .map(|(k, v)| format!("\n  {k}: {}", v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
                         .collect(),
+                    // A list as words, so that it wraps (a JSON array is one unbreakable token).
+                    serde_json::Value::Array(items) if items.is_empty() => "none".to_owned(),
+                    serde_json::Value::Array(items) => items
+                        .iter()
+                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     other => other.to_string(),
                 };
                 let text = format!("{key}:{}{}", if text.starts_with('\n') { "" } else { " " }, text);
