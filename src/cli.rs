@@ -231,7 +231,7 @@ pub fn main() -> i32 {
         return code;
     }
     match &cli.command {
-        Command::List => list(c.format),
+        Command::List => list(c),
         Command::Explain { id } => explain(id),
         Command::Check => check(c),
         Command::Fix(args) => fix(c, args),
@@ -270,7 +270,8 @@ fn check(c: &Common) -> i32 {
     let live = !c.offline && CHECKS.iter().any(|check| check.meta.kind == Kind::Live && selection.includes(check));
     let spinner = live && c.format == Format::Human && std::io::stderr().is_terminal();
     let report = runner::run(ctx.clone(), &selection, spinner);
-    let style = Style { color, ascii: c.ascii, verbose: c.verbose, strict: c.strict };
+    let width = render::text::width(&ctx.process_env);
+    let style = Style { color, ascii: c.ascii, verbose: c.verbose, width, strict: c.strict };
     let redactor = ctx.redactor.clone().with(report.secrets.clone());
     let code = report.exit_code(c.strict);
     match emit(&render::render(c.format, &ctx, report, &redactor, style)) {
@@ -293,8 +294,11 @@ fn fix(c: &Common, args: &FixArgs) -> i32 {
         ascii: c.ascii,
         strict: c.strict,
     };
-    let done = run(&Inputs::from_process(options(c)), &request);
-    let written = emit(&done.stdout);
+    let inputs = Inputs::from_process(options(c));
+    let done = run(&inputs, &request);
+    // `fix` lays out its own lines; they are wrapped here, its diffs left as they are.
+    let layout = render::text::Layout { width: render::text::width(&inputs.env), ascii: c.ascii };
+    let written = emit(&render::text::reflow(&done.stdout, layout));
     if let Some(e) = &done.error {
         eprintln!("bedrock-doctor: {}", crate::redact::scrub_plain(&e.to_string()));
     }
@@ -327,8 +331,10 @@ fn lint(c: &Common, args: &LintArgs) -> i32 {
         Err(e) => return usage_error(&e.to_string()),
     };
     let options = LintOptions { version: version.clone(), policy, selection };
-    let color = c.format == Format::Human && use_color(c.color, &Inputs::from_process(Options::default()).env);
-    let mut stream = render::lint_stream(c.format, &version, c.ascii, color, c.strict);
+    let env = Inputs::from_process(Options::default()).env;
+    let color = c.format == Format::Human && use_color(c.color, &env);
+    let style = Style { color, ascii: c.ascii, verbose: false, width: render::text::width(&env), strict: c.strict };
+    let mut stream = render::lint_stream(c.format, &version, style);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut code = 0;
@@ -403,8 +409,8 @@ fn completions(shell: &str) -> i32 {
     emit(&String::from_utf8_lossy(&out)).err().unwrap_or(0)
 }
 
-fn list(format: Format) -> i32 {
-    let text = match format {
+fn list(c: &Common) -> i32 {
+    let text = match c.format {
         Format::Json => {
             let rows: Vec<serde_json::Value> = CHECKS
                 .iter()
@@ -422,22 +428,36 @@ fn list(format: Format) -> i32 {
         }
         // `main` refuses the finding formats for `list`.
         Format::Human | Format::Sarif | Format::Github | Format::Junit => {
-            let mut out = format!("{:<19} {:<12} {:<8} {:<10} {}\n", "ID", "GROUP", "KIND", "FIXABLE", "SUMMARY");
-            for c in CHECKS {
-                let kind = if c.meta.kind == Kind::Live { "live" } else { "offline" };
-                out.push_str(&format!(
-                    "{:<19} {:<12} {:<8} {:<10} {}\n",
-                    c.meta.id,
-                    c.meta.group,
-                    kind,
-                    c.meta.fixable.as_str(),
-                    c.meta.summary
-                ));
-            }
-            out
+            let layout = render::text::Layout {
+                width: render::text::width(&Inputs::from_process(Options::default()).env),
+                ascii: c.ascii,
+            };
+            list_table(layout)
         }
     };
     emit(&text).err().unwrap_or(0)
+}
+
+/// The `list` table. The summary stays in its column when the width leaves it room for a few words a
+/// line; otherwise it goes under each row, indented, across the width.
+fn list_table(layout: render::text::Layout) -> String {
+    const SUMMARY: usize = 19 + 1 + 12 + 1 + 8 + 1 + 10 + 1;
+    let beside = layout.width >= SUMMARY + 30;
+    let mut out = if beside {
+        format!("{:<19} {:<12} {:<8} {:<10} {}\n", "ID", "GROUP", "KIND", "FIXABLE", "SUMMARY")
+    } else {
+        format!("{:<19} {:<12} {:<8} {}\n    {}\n", "ID", "GROUP", "KIND", "FIXABLE", "SUMMARY")
+    };
+    for c in CHECKS {
+        let kind = if c.meta.kind == Kind::Live { "live" } else { "offline" };
+        let row = format!("{:<19} {:<12} {:<8} {:<10}", c.meta.id, c.meta.group, kind, c.meta.fixable.as_str());
+        if beside {
+            out.push_str(&format!("{row} {}\n", layout.hanging(SUMMARY, c.meta.summary)));
+        } else {
+            out.push_str(&format!("{}\n    {}\n", row.trim_end(), layout.hanging(4, c.meta.summary)));
+        }
+    }
+    out
 }
 
 fn explain(id: &str) -> i32 {

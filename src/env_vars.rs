@@ -82,6 +82,8 @@ pub const NO_PROXY_VARS: &[&str] = &["NO_PROXY", "no_proxy"];
 pub const NO_COLOR: &str = "NO_COLOR";
 /// Forces colour even on a pipe.
 pub const CLICOLOR_FORCE: &str = "CLICOLOR_FORCE";
+/// The width of the human output, when set to a number (else the terminal's, else 80).
+pub const COLUMNS: &str = "COLUMNS";
 
 /// Variables whose values are secrets wherever they appear.
 pub const SECRET_VARS: &[&str] =

@@ -706,6 +706,7 @@ impl Scrub for Prediction {
             signing,
             web_search_tool: _,
             fatal,
+            load_failed: _,
         } = self;
         // Every field but Codex's error text is one line.
         let line = |field: &mut Option<String>| {

@@ -66,7 +66,14 @@ pub fn run(ctx: Arc<Session>, selection: &Selection, spinner: bool) -> Report {
     let mut results: Vec<Option<CheckResult>> = selected.iter().map(|_| None).collect();
     let mut live = Vec::new();
     for (idx, check) in selected.iter().enumerate() {
+        let unmet = crate::checks::unmet_need(check.meta.id, &ctx.prediction);
         match check.run {
+            // `fix` still proposes its edits: the report says what `fix` would do, skipped or not.
+            Runner::Offline(_) if let Some(reason) = unmet => {
+                let fix = fix_available(check, &ctx);
+                let outcome = Outcome::skip(reason);
+                results[idx] = Some(CheckResult { meta: &check.meta, outcome, duration: Duration::ZERO, fix });
+            }
             Runner::Offline(run) => {
                 let start = Instant::now();
                 let outcome = run(&ctx);
@@ -76,6 +83,10 @@ pub fn run(ctx: Arc<Session>, selection: &Selection, spinner: bool) -> Report {
             }
             Runner::Live(_) if ctx.options.offline => {
                 let outcome = Outcome::skip("not run: --offline");
+                results[idx] = Some(CheckResult { meta: &check.meta, outcome, duration: Duration::ZERO, fix: None });
+            }
+            Runner::Live(_) if let Some(reason) = unmet => {
+                let outcome = Outcome::skip(reason);
                 results[idx] = Some(CheckResult { meta: &check.meta, outcome, duration: Duration::ZERO, fix: None });
             }
             Runner::Live(run) => live.push((idx, *check, run)),
@@ -94,6 +105,11 @@ pub fn run(ctx: Arc<Session>, selection: &Selection, spinner: bool) -> Report {
 
 /// What `fix` would do for this check with no flags: nothing, safe edits, or only unsafe ones.
 fn fix_available(check: &Check, ctx: &Session) -> Option<FixAvailable> {
+    // `fix` refuses to edit a config.toml that does not parse: what the checks would propose from the
+    // empty document it leaves (set `model_provider`, …) is not on offer.
+    if ctx.config.base().is_some_and(|base| base.parse_error().is_some()) {
+        return None;
+    }
     let fixes: Vec<_> = (check.fixes?)(ctx, &crate::fix::FixOptions::default())
         .into_iter()
         .filter(|f| f.safety != crate::fix::Safety::Refused)

@@ -733,3 +733,262 @@ fn a_format_the_command_does_not_print_is_a_usage_error() {
     }
     assert_eq!(env.run(&["list", "--format", "json"]).code, 0);
 }
+
+// ---- the report at 80 columns (issue #12): the README's setups, fixtures in tests/fixtures/readme ----
+
+/// One setup of `tests/fixtures/readme/`: its name, its world, and the arguments it is checked with.
+fn readme_setups() -> Vec<(String, TestEnv, Vec<String>)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/readme");
+    let mut dirs: Vec<_> =
+        std::fs::read_dir(&root).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    dirs.sort();
+    assert!(dirs.len() >= 10, "fixtures missing in {}", root.display());
+    dirs.into_iter()
+        .map(|dir| {
+            let read = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
+            let mut env = TestEnv::new();
+            if let Some(text) = read("config.toml") {
+                env = env.config(&text);
+            }
+            if let Some(text) = read("aws-config") {
+                env = env.aws_config(&text);
+            }
+            if let Some(text) = read("dotenv") {
+                env = env.dotenv(&text);
+            }
+            for (k, v) in read("env").unwrap_or_default().lines().filter_map(|l| l.split_once('=')) {
+                env = env.env(k, v);
+            }
+            let args = read("args").unwrap_or_else(|| "--codex-version 0.169.0".into());
+            let args = args.split_whitespace().map(str::to_owned).collect();
+            (dir.file_name().unwrap().to_string_lossy().into_owned(), env, args)
+        })
+        .collect()
+}
+
+fn run_with(env: &TestEnv, base: &[&str], extra: &[String]) -> common::Run {
+    let mut argv: Vec<&str> = base.to_vec();
+    argv.extend(extra.iter().map(String::as_str));
+    env.run(&argv)
+}
+
+/// Lines wider than `width` columns (characters, not bytes), with their widths.
+fn too_wide(text: &str, width: usize) -> Vec<(usize, &str)> {
+    text.lines().map(|l| (l.chars().count(), l)).filter(|(n, _)| *n > width).collect()
+}
+
+#[test]
+fn check_snapshots_at_80_columns_on_the_readme_setups() {
+    for (name, env, args) in readme_setups() {
+        let run = run_with(&env, &["check", "--offline", "--color", "never"], &args);
+        assert!(run.code == 0 || run.code == 1, "{name}: exit {}\n{}", run.code, run.stderr);
+        insta_settings().bind(|| insta::assert_snapshot!(format!("readme__{name}"), run.stdout));
+    }
+}
+
+#[test]
+fn every_line_of_check_list_and_fix_fits_80_columns() {
+    let mut wide = Vec::new();
+    for (name, env, args) in readme_setups() {
+        for (what, base) in [
+            ("check", &["check", "--offline", "--color", "never"][..]),
+            ("check --ascii", &["check", "--offline", "--color", "never", "--ascii"][..]),
+            ("check -v", &["check", "--offline", "--color", "never", "-v"][..]),
+            ("check --color always", &["check", "--offline", "--color", "always"][..]),
+            ("fix --dry-run", &["fix", "--dry-run", "--color", "never"][..]),
+            ("fix --dry-run --ascii", &["fix", "--dry-run", "--ascii", "--color", "never"][..]),
+        ] {
+            let run = run_with(&env, base, &args);
+            // Colour codes take no columns.
+            let plain = strip_ansi(&run.stdout);
+            for (n, line) in too_wide(&plain, 80) {
+                wide.push(format!("{name}: {what}: {n} columns: {line}"));
+            }
+        }
+    }
+    let list = TestEnv::new().run(&["list"]);
+    for (n, line) in too_wide(&list.stdout, 80) {
+        wide.push(format!("list: {n} columns: {line}"));
+    }
+    assert!(wide.is_empty(), "{} line(s) wider than 80 columns:\n{}", wide.len(), wide.join("\n"));
+}
+
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn columns_sets_the_width_and_json_is_never_wrapped() {
+    let env = TestEnv::new().config("model_provider = \"amazon-bedrock\"\nmodel = \"openai.gpt-5.5\"\n");
+    let base = ["check", "--offline", "--codex-version", "0.169.0", "--color", "never"];
+    let narrow = env.run(&base);
+    let wide = TestEnv::new()
+        .config("model_provider = \"amazon-bedrock\"\nmodel = \"openai.gpt-5.5\"\n")
+        .env("COLUMNS", "200")
+        .run(&base);
+    assert!(too_wide(&narrow.stdout, 80).is_empty(), "{}", narrow.stdout);
+    assert!(!too_wide(&wide.stdout, 80).is_empty(), "COLUMNS=200 is honoured:\n{}", wide.stdout);
+    assert!(too_wide(&wide.stdout, 200).is_empty(), "{}", wide.stdout);
+    // Too narrow to lay out: the minimum width (40) holds.
+    let tiny = TestEnv::new()
+        .config("model_provider = \"amazon-bedrock\"\nmodel = \"openai.gpt-5.5\"\n")
+        .env("COLUMNS", "5")
+        .run(&base);
+    let forty = TestEnv::new()
+        .config("model_provider = \"amazon-bedrock\"\nmodel = \"openai.gpt-5.5\"\n")
+        .env("COLUMNS", "40")
+        .run(&base);
+    assert_eq!(tiny.stdout, forty.stdout);
+    // The machine formats are the same whatever the width.
+    let mut json = Vec::new();
+    for columns in ["40", "80", "500"] {
+        let run = TestEnv::new()
+            .config("model_provider = \"amazon-bedrock\"\nmodel = \"openai.gpt-5.5\"\n")
+            .env("COLUMNS", columns)
+            .run(&["check", "--offline", "--codex-version", "0.169.0", "--format", "json"]);
+        let mut report: Value = serde_json::from_str(&run.stdout).unwrap();
+        for check in report["checks"].as_array_mut().unwrap() {
+            check["duration_ms"] = Value::Null;
+        }
+        json.push(report);
+    }
+    assert_eq!(json[0], json[1]);
+    assert_eq!(json[1], json[2]);
+}
+
+#[test]
+fn ascii_output_has_no_byte_above_0x7f() {
+    let mut setups = readme_setups();
+    // A key id shown as `key …1234`, and a value from the user's config that is not ASCII.
+    setups.push((
+        "env-keys".into(),
+        TestEnv::new()
+            .config("model_provider = \"amazon-bedrock\"\nmodel = \"openai.gpt-5.5\"\n[model_providers.amazon-bedrock.aws]\nregion = \"us-east-1\"\n")
+            .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE1234")
+            .env("AWS_SECRET_ACCESS_KEY", SECRET),
+        vec!["--codex-version".into(), "0.169.0".into()],
+    ));
+    setups.push((
+        "unicode-model".into(),
+        TestEnv::new().config("model_provider = \"amazon-bedrock\"\nmodel = \"openai.gpt-5.5-é→…\"\n"),
+        vec!["--codex-version".into(), "0.169.0".into()],
+    ));
+    for (name, env, args) in setups {
+        for verbose in [false, true] {
+            let mut base = vec!["check", "--offline", "--color", "never", "--ascii"];
+            if verbose {
+                base.push("-v");
+            }
+            let run = run_with(&env, &base, &args);
+            let bad: Vec<&str> = run.stdout.lines().filter(|l| !l.is_ascii()).collect();
+            assert!(bad.is_empty(), "{name} (verbose: {verbose}): non-ASCII lines:\n{}", bad.join("\n"));
+            if name == "env-keys" {
+                assert!(run.stdout.contains("key ...1234"), "{}", run.stdout);
+            }
+        }
+    }
+}
+
+#[test]
+fn one_cause_one_failure() {
+    let setups: std::collections::BTreeMap<String, (TestEnv, Vec<String>)> =
+        readme_setups().into_iter().map(|(name, env, args)| (name, (env, args))).collect();
+    for name in ["malformed-toml", "type-error"] {
+        let (env, args) = &setups[name];
+        let report = {
+            let mut argv = vec!["check".to_owned(), "--offline".into(), "--format".into(), "json".into()];
+            argv.extend(args.iter().cloned());
+            let run = env.run(&argv.iter().map(String::as_str).collect::<Vec<_>>());
+            serde_json::from_str::<Value>(&run.stdout).unwrap()
+        };
+        let failing: Vec<&str> = report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["status"] == "fail")
+            .map(|c| c["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(failing, ["config-file"], "{name}: one cause, one failure");
+        for id in ["model-provider", "region", "model-id", "endpoint"] {
+            assert_eq!(status(&report, id), "skip", "{name}: {id}");
+            let check = report["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap();
+            assert_eq!(check["summary"], "needs a config that loads (config-file fails)", "{name}: {id}");
+        }
+        let human = run_with(env, &["check", "--offline", "--color", "never"], args).stdout;
+        assert_eq!(human.matches("Codex stops:").count(), 2, "{name}: once in Checks, once in Remediation\n{human}");
+        assert!(!human.contains("model_provider is not set"), "{name}:\n{human}");
+    }
+    // `fix` refuses a file that does not parse: the report offers no fix for it.
+    let (env, args) = &setups["malformed-toml"];
+    let human = run_with(env, &["check", "--offline", "--color", "never"], args).stdout;
+    assert!(!human.contains("`bedrock-doctor fix"), "{human}");
+    assert_eq!(run_with(env, &["fix", "--dry-run"], args).code, 2);
+    // The live checks skip without a request, and no human line names a JSON field.
+    let (env, args) = &setups["malformed-toml"];
+    let live = run_with(env, &["check", "--color", "never", "--timeout", "2"], args);
+    assert!(
+        live.stdout.contains("responses-probe     needs a config that loads (config-file fails)"),
+        "{}",
+        live.stdout
+    );
+    let (env, args) = &setups["no-region"];
+    let human = run_with(env, &["check", "--offline", "--color", "never"], args).stdout;
+    assert!(human.contains("endpoint            needs a request Codex sends (Codex stops"), "{human}");
+    for (name, env, args) in readme_setups() {
+        let human = run_with(&env, &["check", "--offline", "--color", "never"], &args).stdout;
+        assert!(!human.contains("codex_error"), "{name}: the human output names a JSON field:\n{human}");
+        let verbose = run_with(&env, &["check", "--offline", "--color", "never", "-v"], &args).stdout;
+        assert!(!verbose.contains("see codex_error"), "{name}: the human output names a JSON field:\n{verbose}");
+    }
+}
+
+#[test]
+fn lint_human_output_fits_80_columns_and_ascii_is_ascii() {
+    // The README's setups as templates, linted from their directory so paths are short and the same
+    // on every machine.
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/readme");
+    for entry in std::fs::read_dir(&root).unwrap().flatten() {
+        let config = entry.path().join("config.toml");
+        if config.is_file() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            std::fs::create_dir_all(dir.path().join(&name)).unwrap();
+            std::fs::copy(&config, dir.path().join(&name).join("config.toml")).unwrap();
+        }
+    }
+    for ascii in [false, true] {
+        let mut args = vec!["lint", ".", "--color", "never"];
+        if ascii {
+            args.push("--ascii");
+        }
+        let out = std::process::Command::new(common::BIN)
+            .args(&args)
+            .current_dir(dir.path())
+            .env_clear()
+            .env("HOME", dir.path())
+            .env("PATH", "")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{stdout}");
+        assert!(stdout.contains("malformed-toml"), "{stdout}");
+        let wide = too_wide(&stdout, 80);
+        assert!(wide.is_empty(), "lint (ascii: {ascii}): lines over 80 columns: {wide:?}\n{stdout}");
+        if ascii {
+            assert!(stdout.is_ascii(), "{stdout}");
+        }
+    }
+}

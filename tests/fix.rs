@@ -166,7 +166,9 @@ fn copy_tree(from: &Path, to: &Path) {
 /// A TestEnv whose `~/.codex` holds the case's `in/` (every file mode 0644, so modes are deterministic)
 /// and whose HOME holds the case's `home/`.
 fn env_for(case: &Case) -> TestEnv {
-    let env = TestEnv::new();
+    // Each expected line is one whole line of output: wide enough that none wraps (wrapping at 80
+    // columns is tested in cli.rs and by the dry-run snapshot).
+    let env = TestEnv::new().env("COLUMNS", "1000");
     copy_tree(&case.dir.join("home"), env.home());
     for (name, bytes) in files_in(&case.dir.join("in")) {
         let path = env.codex_home().join(&name);
@@ -348,7 +350,8 @@ fn a_config_that_does_not_parse_is_refused_untouched() {
 #[test]
 fn backups_hold_the_original_bytes_and_are_numbered() {
     let first = "\u{feff}model_provider = \"amazon-bedrok\" # one\r\nmodel = \"openai.gpt-5.5\"\r\n[model_providers.amazon-bedrock.aws]\r\nregion = \"us-east-1\"\r\n";
-    let env = TestEnv::new().config(first);
+    // The `wrote` line is matched whole (the temporary HOME makes it longer than 80 columns).
+    let env = TestEnv::new().config(first).env("COLUMNS", "1000");
     let dir = env.codex_home();
     set_mode(&dir.join("config.toml"), 0o640);
     let run = env.run(&fix_args(&[]));

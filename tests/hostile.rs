@@ -121,7 +121,9 @@ fn a_fifo_as_an_extension_package_json_is_a_finding() {
     let env = TestEnv::new().config(BEDROCK);
     mkfifo(&env.home().join(".vscode/extensions/openai.chatgpt-26.500.0/package.json"));
     let run = run_bounded(&env, &[], &["check", "--offline", "--codex-version", "0.169.0"]);
-    assert!(run.out.contains("package.json is a FIFO (named pipe)"), "{}", run.out);
+    // The human report wraps (the path is long): words are compared, not line breaks.
+    let words = run.out.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("package.json is a FIFO (named pipe)"), "{}", run.out);
 }
 
 #[test]
@@ -171,7 +173,9 @@ fn a_profile_name_with_a_newline_is_never_written_into_a_file_or_a_file_name() {
     let text = "profile = \"x\\ninjected = 1\"\nmodel_provider = \"amazon-bedrock\"\n\n[profiles.\"x\\ninjected = 1\"]\nmodel = \"openai.gpt-5.5\"\n\n[model_providers.amazon-bedrock.aws]\nregion = \"us-east-1\"\n";
     let env = TestEnv::new().config(text);
     let run = run_bounded(&env, &[], &["fix", "--unsafe", "--codex-version", "0.169.0"]);
-    assert!(run.out.contains("(refused: the profile name \"x\\ninjected = 1\" cannot be a file name"), "{}", run.out);
+    // The human output wraps: words are compared, not line breaks.
+    let words = run.out.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("(refused: the profile name \"x\\ninjected = 1\" cannot be a file name"), "{}", run.out);
     // Nothing was migrated: config.toml keeps the profile, and no other file appeared.
     assert_eq!(std::fs::read_to_string(env.codex_home().join("config.toml")).unwrap(), text);
     let names: Vec<String> = std::fs::read_dir(env.codex_home())

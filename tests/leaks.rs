@@ -310,6 +310,7 @@ fn a_credential_given_with_dash_c_is_known_to_the_redactor() {
     // The same value echoed back as the model id.
     let model = format!("model={token}");
     for format in FORMATS {
+        // Named, so that the config loads and model-id judges (and quotes) the model.
         let run = env.run(&[
             "check",
             "--offline",
@@ -319,6 +320,8 @@ fn a_credential_given_with_dash_c_is_known_to_the_redactor() {
             format,
             "-c",
             &bearer,
+            "-c",
+            "model_providers.gateway.name=Gateway",
             "-c",
             &model,
         ]);

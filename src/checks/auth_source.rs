@@ -94,7 +94,7 @@ fn not_run_as_bedrock(ctx: &Session) -> Outcome {
         &format!("Export the variable, or change env_key in [model_providers.{table}]"),
     );
     if out.findings.is_empty() && p.auth.is_none() {
-        return Outcome::skip("Codex stops before it picks credentials (see codex_error)");
+        return Outcome::skip(super::no_request(p));
     }
     out
 }

@@ -92,7 +92,7 @@ fn run(ctx: &Session) -> Outcome {
         let mut out = if ctx.mode == Mode::Template && p.fatal.is_empty() && p.bedrock.is_some() {
             Outcome::info("the URL depends on each user's region (not pinned)")
         } else if leaks.is_empty() {
-            return Outcome::skip("Codex stops before sending a request (see codex_error)");
+            return Outcome::skip(super::no_request(p));
         } else {
             Outcome::pass("")
         };

@@ -122,14 +122,70 @@ pub fn bedrock(ctx: &Session) -> Result<BedrockKind, NotBedrock> {
 }
 
 /// Adds a failure for each fatal Codex error this check owns, quoting Codex's exact text.
+///
+/// Codex prints only the first: a later one is what it stops at once the first is fixed, and says so
+/// (naming the check that reports the first), so one cause is never told as two "Codex stops".
 pub fn report_fatal(ctx: &Session, check: CheckId, outcome: &mut Outcome, remediation: &str) {
+    let first = ctx.prediction.codex_error();
     for fatal in ctx.prediction.fatal_for(check) {
-        outcome.push(
-            Finding::fail(format!("Codex stops: {}", headline(&fatal.text)))
-                .fix(remediation)
-                .at(fatal.location.clone()),
-        );
+        let message = match first {
+            Some(f) if !std::ptr::eq(f, fatal) && f.check != check => {
+                format!("once {} is fixed, Codex stops: {}", f.check, headline(&fatal.text))
+            }
+            _ => format!("Codex stops: {}", headline(&fatal.text)),
+        };
+        outcome.push(Finding::fail(message).fix(remediation).at(fatal.location.clone()));
         outcome.set("codex_error", fatal.text.clone());
+    }
+}
+
+/// What a check's verdict rests on, beyond the gathered facts: when it is missing, the check is
+/// skipped with a reason naming it ([`unmet_need`]), instead of judging a config Codex never accepts
+/// or a request Codex never sends. One cause is then one failure, reported by the check that owns it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    /// Facts of their own (the Codex install, the files themselves, `.env`).
+    Nothing,
+    /// A config Codex loads: the check reads what it says (provider, model, region, credentials).
+    LoadedConfig,
+    /// A request Codex sends (the probe of that request).
+    SendableRequest,
+}
+
+/// What each check needs. One exhaustive match: a new check must say.
+pub fn need(id: CheckId) -> Need {
+    use CheckId::*;
+    match id {
+        CodexVersion | AppVersions | ConfigFile | CodexDotenv | SecretsInConfig | Policy => Need::Nothing,
+        ConfigProfile | ModelProvider | ProviderOverrides | UnknownKeys | WireApi | WebSearch | ModelId
+        | AuthSource | BearerToken | Region | ModelRegion | AwsProfile | Endpoint | Credentials | StsIdentity
+        | ModelAccess => Need::LoadedConfig,
+        ResponsesProbe => Need::SendableRequest,
+    }
+}
+
+/// Why `id` cannot be judged on this prediction, when it cannot: the standard skip reason of [`Need`].
+/// The check that owns the first Codex error always runs, to report it.
+pub fn unmet_need(id: CheckId, p: &crate::prediction::Prediction) -> Option<String> {
+    let first = p.codex_error()?;
+    if first.check == id {
+        return None;
+    }
+    match need(id) {
+        Need::Nothing => None,
+        Need::LoadedConfig | Need::SendableRequest if p.load_failed => {
+            Some(format!("needs a config that loads ({} fails)", first.check))
+        }
+        Need::LoadedConfig => None,
+        Need::SendableRequest => Some(no_request(p)),
+    }
+}
+
+/// Why there is no request to judge: Codex stops first (naming the check that says why), or sends none.
+pub fn no_request(p: &crate::prediction::Prediction) -> String {
+    match p.codex_error() {
+        Some(first) => format!("needs a request Codex sends (Codex stops first: see {})", first.check),
+        None => "Codex sends no request for this setup".to_owned(),
     }
 }
 
@@ -184,6 +240,30 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>, ma
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_check_is_skipped_when_what_it_needs_is_missing_and_never_when_it_owns_the_cause() {
+        use crate::prediction::{Fatal, Prediction};
+        let fatal = |check| Fatal { check, text: "x".into(), location: None };
+        let mut p = Prediction { fatal: vec![fatal(CheckId::ConfigFile)], load_failed: true, ..Prediction::default() };
+        assert_eq!(unmet_need(CheckId::ConfigFile, &p), None);
+        assert_eq!(unmet_need(CheckId::SecretsInConfig, &p), None);
+        let loads = Some("needs a config that loads (config-file fails)".to_owned());
+        for id in [CheckId::ModelProvider, CheckId::Region, CheckId::ResponsesProbe, CheckId::Credentials] {
+            assert_eq!(unmet_need(id, &p), loads, "{id}");
+        }
+        // A config that loads, and Codex stops at the region: only the request is missing.
+        p = Prediction { fatal: vec![fatal(CheckId::Region)], load_failed: false, ..Prediction::default() };
+        assert_eq!(unmet_need(CheckId::Region, &p), None);
+        assert_eq!(unmet_need(CheckId::ModelId, &p), None);
+        assert_eq!(
+            unmet_need(CheckId::ResponsesProbe, &p),
+            Some("needs a request Codex sends (Codex stops first: see region)".to_owned())
+        );
+        // Nothing stops Codex: everything runs.
+        p.fatal.clear();
+        assert!(CheckId::ALL.iter().all(|id| unmet_need(*id, &p).is_none()));
+    }
 
     #[test]
     fn registry_and_ids_are_one_to_one_and_in_order() {

@@ -43,7 +43,7 @@ fn finding(v: Verdict) -> Finding {
 async fn check(ctx: &Session, live: &Live) -> Outcome {
     let p = &ctx.prediction;
     let Some(endpoint) = &p.endpoint else {
-        return Outcome::skip("Codex stops before sending a request (see codex_error)");
+        return Outcome::skip(super::no_request(p));
     };
     // A custom provider pointed at Bedrock is probed as Codex would call it: its URL, its bearer token.
     let kind = p.bedrock.or(match p.destination {

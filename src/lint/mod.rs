@@ -209,7 +209,10 @@ fn run_checks(ctx: &Session, options: &LintOptions) -> Vec<CheckResult> {
     for check in CHECKS.iter().filter(|c| c.meta.lint && options.selection.includes(c)) {
         let Runner::Offline(run) = check.run else { continue };
         let start = Instant::now();
-        let outcome = run(ctx);
+        let outcome = match crate::checks::unmet_need(check.meta.id, &ctx.prediction) {
+            Some(reason) => Outcome::skip(reason),
+            None => run(ctx),
+        };
         results.push(CheckResult { meta: &check.meta, outcome, duration: start.elapsed(), fix: None });
     }
     let policy_selected = options.selection.includes_id(CheckId::Policy);

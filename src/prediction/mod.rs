@@ -124,6 +124,10 @@ pub struct Prediction {
     pub web_search_tool: Option<bool>,
     /// Every step where Codex would stop, in Codex's order.
     pub fatal: Vec<Fatal>,
+    /// Whether Codex stops while loading the config (syntax, types, profiles, provider rules): the
+    /// steps after it were then predicted from a config Codex never accepts, so what they find is not
+    /// a cause of its own (see [`crate::checks::Need`]).
+    pub load_failed: bool,
 }
 
 impl Prediction {
@@ -159,6 +163,7 @@ impl Prediction {
 pub fn derive(ctx: &Context, mode: Mode) -> Prediction {
     let mut p = Prediction::default();
     load::load_errors(ctx, &mut p.fatal);
+    p.load_failed = !p.fatal.is_empty();
     provider::resolve_provider(ctx, &mut p);
     if p.fatal.is_empty() {
         p.fatal.extend(load::auth_json_error(ctx));

@@ -13,7 +13,7 @@ struct Paint {
 }
 
 impl Paint {
-    fn status(&self, status: Status) -> String {
+    fn symbol(&self, status: Status) -> &'static str {
         let (unicode, ascii) = match status {
             Status::Pass => ("✓", "[ok]  "),
             Status::Fail => ("✗", "[FAIL]"),
@@ -21,7 +21,16 @@ impl Paint {
             Status::Info => ("i", "[info]"),
             Status::Skip => ("–", "[skip]"),
         };
-        let symbol = if self.style.ascii { ascii } else { unicode };
+        if self.style.ascii { ascii } else { unicode }
+    }
+
+    /// The columns the status symbol takes (before colour).
+    fn status_columns(&self, status: Status) -> usize {
+        self.symbol(status).chars().count()
+    }
+
+    fn status(&self, status: Status) -> String {
+        let symbol = self.symbol(status);
         if !self.style.color {
             return symbol.to_owned();
         }
@@ -48,13 +57,20 @@ impl Paint {
 }
 
 fn prediction(facts: &RunFacts, paint: &Paint, out: &mut String) {
+    let layout = paint.style.layout();
     let p = &facts.prediction;
     let _ = writeln!(out, "{}", paint.heading("What Codex will do"));
-    let mut row = |label: &str, value: String| {
-        let _ = writeln!(out, "  {label:<9} {value}");
+    // The value column: two spaces, a 9-column label, a space.
+    const VALUE: usize = 12;
+    let row = |out: &mut String, label: &str, value: String| {
+        let _ = writeln!(out, "  {label:<9} {}", layout.hanging(VALUE, &value));
     };
-    row("provider", p.provider.clone().unwrap_or_else(|| "openai (model_provider not set)".into()));
-    row("model", p.model.clone().map_or("-".into(), |m| if p.model_is_default { format!("{m} (default)") } else { m }));
+    row(out, "provider", p.provider.clone().unwrap_or_else(|| "openai (model_provider not set)".into()));
+    row(
+        out,
+        "model",
+        p.model.clone().map_or("-".into(), |m| if p.model_is_default { format!("{m} (default)") } else { m }),
+    );
     if let Some(a) = &p.auth {
         let mut text = match a.method {
             crate::codex::AuthMethod::None => "none (no Authorization header)".to_owned(),
@@ -73,59 +89,81 @@ fn prediction(facts: &RunFacts, paint: &Paint, out: &mut String) {
             let shadowed: Vec<&str> = a.shadowed.iter().map(|s| s.as_str()).collect();
             let _ = write!(text, "; shadows {}", shadowed.join(", "));
         }
-        row("auth", text);
+        row(out, "auth", text);
     }
     if let Some(r) = &p.region {
-        row("region", format!("{} ({})", r.value, r.source));
+        row(out, "region", format!("{} ({})", r.value, r.source));
     }
     if let Some(url) = &p.endpoint {
-        row("endpoint", format!("POST {url}"));
+        row(out, "endpoint", format!("POST {url}"));
     }
     if let Some(dest) = &p.destination {
-        row("goes to", dest.to_string());
+        row(out, "goes to", dest.to_string());
     }
     for (var, url) in &facts.endpoint_overrides {
-        row("override", format!("{var}={url} (the doctor's own AWS calls; Codex ignores it)"));
+        row(out, "override", format!("{var}={url} (the doctor's own AWS calls; Codex ignores it)"));
     }
     if let Some(s) = &p.signing {
-        row("signing", format!("SigV4 {} / {}", s.service, s.region));
+        row(out, "signing", format!("SigV4 {} / {}", s.service, s.region));
     }
     match p.codex_error() {
         Some(f) => {
             let mut lines = f.text.lines();
-            row("outcome", format!("Codex stops before sending: {}", lines.next().unwrap_or("")));
+            row(out, "outcome", format!("Codex stops before sending: {}", lines.next().unwrap_or("")));
             for line in lines {
-                row("", line.to_owned());
+                // A source snippet (`2 | [table`, `  |     ^`) keeps its columns: the caret points
+                // into the line above.
+                if is_snippet(line) {
+                    let _ = writeln!(out, "{:VALUE$}{}", "", layout.spell(line));
+                } else {
+                    row(out, "", line.to_owned());
+                }
             }
         }
-        None if p.endpoint.is_some() => row("outcome", "Codex sends the request".into()),
+        None if p.endpoint.is_some() => row(out, "outcome", "Codex sends the request".into()),
         None => {}
     }
 }
 
-/// Renders the report.
+/// Whether a line of a Codex error is part of a source snippet (`  |`, `2 | text`, a caret line).
+fn is_snippet(line: &str) -> bool {
+    let t = line.trim_start();
+    let t = t.trim_start_matches(|c: char| c.is_ascii_digit()).trim_start();
+    t.starts_with('|') || (!t.is_empty() && t.chars().all(|c| c == '^' || c == ' '))
+}
+
+/// Renders the report, wrapped to `style.width` (every line, when no single word is longer).
 pub fn render(facts: &Redacted<RunFacts>, report: &Redacted<Report>, style: Style) -> String {
     let (facts, report): (&RunFacts, &Report) = (facts, report);
     let paint = Paint { style };
+    let layout = style.layout();
     let mut out = String::new();
     let origin = match (&facts.codex_binary, facts.codex_version_source) {
         (Some(b), "path") => b.display().to_string(),
         (_, source) => source.to_owned(),
     };
-    let _ = writeln!(
-        out,
-        "bedrock-doctor {} · Codex {} ({origin}) · rules verified {} · models: {}\n",
+    let header = format!(
+        "bedrock-doctor {} · Codex {} ({origin}) · rules verified {} · models: {}",
         env!("CARGO_PKG_VERSION"),
         facts.codex_version,
         facts.rules_verified,
         facts.model_catalog.1
     );
+    let _ = writeln!(out, "{}\n", layout.hanging(2, &header));
     prediction(facts, &paint, &mut out);
     let _ = writeln!(out, "\n{}", paint.heading("Checks"));
     let width = report.results.iter().map(|r| r.meta.id.as_str().len()).max().unwrap_or(0);
     for result in &report.results {
         let status = result.status();
-        let _ = writeln!(out, "  {} {:<width$}  {}", paint.status(status), result.meta.id, result.summary());
+        // Two spaces, the symbol, a space, the id column, two spaces: where the summary starts.
+        let col = 2 + paint.status_columns(status) + 1 + width + 2;
+        let _ = writeln!(
+            out,
+            "  {} {:<width$}  {}",
+            paint.status(status),
+            result.meta.id,
+            layout.hanging(col, &result.summary())
+        );
         let shown: Vec<_> = if style.verbose {
             result.outcome.findings.iter().collect()
         } else {
@@ -133,14 +171,12 @@ pub fn render(facts: &Redacted<RunFacts>, report: &Redacted<Report>, style: Styl
         };
         for finding in shown {
             if style.verbose {
-                let _ = writeln!(out, "      {} {}", paint.status(finding.status), finding.message);
+                let col = 6 + paint.status_columns(finding.status) + 1;
+                let _ =
+                    writeln!(out, "      {} {}", paint.status(finding.status), layout.hanging(col, &finding.message));
             }
             if let Some(loc) = &finding.location {
-                let _ = writeln!(
-                    out,
-                    "      {}",
-                    paint.dim(&format!("at {}:{}:{}", loc.file.display(), loc.line, loc.column))
-                );
+                let _ = writeln!(out, "      {}", paint.dim(&layout.hanging(6, &at(loc))));
             }
         }
         if style.verbose {
@@ -152,17 +188,17 @@ pub fn render(facts: &Redacted<RunFacts>, report: &Redacted<Report>, style: Styl
                         .iter()
                         .map(|(k, v)| format!("\n  {k}: {}", v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
                         .collect(),
+                    // A list as words, so that it wraps (a JSON array is one unbreakable token).
+                    serde_json::Value::Array(items) if items.is_empty() => "none".to_owned(),
+                    serde_json::Value::Array(items) => items
+                        .iter()
+                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     other => other.to_string(),
                 };
-                let _ = writeln!(
-                    out,
-                    "      {}",
-                    paint.dim(&format!(
-                        "{key}:{}{}",
-                        if text.starts_with('\n') { "" } else { " " },
-                        text.replace('\n', "\n        ")
-                    ))
-                );
+                let text = format!("{key}:{}{}", if text.starts_with('\n') { "" } else { " " }, text);
+                let _ = writeln!(out, "      {}", paint.dim(&layout.hanging(8, &text)));
             }
             let _ = writeln!(out, "      {}", paint.dim(&format!("{:.2} ms", result.duration.as_secs_f64() * 1000.0)));
         }
@@ -179,26 +215,40 @@ pub fn render(facts: &Redacted<RunFacts>, report: &Redacted<Report>, style: Styl
         let id_width = rows.iter().map(|(r, _)| r.meta.id.as_str().len()).max().unwrap_or(0);
         for (result, finding) in rows {
             let id = result.meta.id.as_str();
-            let _ = writeln!(out, "  {} {:<id_width$}  {}", paint.status(finding.status), id, finding.message);
+            let col = 2 + paint.status_columns(finding.status) + 1 + id_width + 2;
+            let _ = writeln!(
+                out,
+                "  {} {:<id_width$}  {}",
+                paint.status(finding.status),
+                id,
+                layout.hanging(col, &finding.message)
+            );
             if let Some(fix) = &finding.remediation {
-                let _ = writeln!(out, "    {:<id_width$}  {} {fix}", "", paint.arrow());
+                // The arrow stands in the message's column; the remedy's lines align after it.
+                let arrow = paint.arrow();
+                let text = layout.hanging(col + arrow.chars().count() + 1, fix);
+                let _ = writeln!(out, "{:col$}{arrow} {text}", "");
             }
         }
         let fixable: Vec<&str> =
             report.results.iter().filter(|r| r.fix.is_some_and(|f| f.safe)).map(|r| r.meta.id.as_str()).collect();
         let unsafe_only: Vec<&str> =
             report.results.iter().filter(|r| r.fix.is_some_and(|f| !f.safe)).map(|r| r.meta.id.as_str()).collect();
+        if !fixable.is_empty() || !unsafe_only.is_empty() {
+            out.push('\n');
+        }
         if !fixable.is_empty() {
-            let _ = writeln!(out, "\n  `bedrock-doctor fix` repairs: {}", fixable.join(", "));
+            let text = format!("`bedrock-doctor fix` repairs: {}", fixable.join(", "));
+            let _ = writeln!(out, "  {}", layout.hanging(4, &text));
         }
         if !unsafe_only.is_empty() {
-            let _ = writeln!(out, "  `bedrock-doctor fix --unsafe` also changes: {}", unsafe_only.join(", "));
+            let text = format!("`bedrock-doctor fix --unsafe` also changes: {}", unsafe_only.join(", "));
+            let _ = writeln!(out, "  {}", layout.hanging(4, &text));
         }
     }
     let t = report.tally();
-    let _ = writeln!(
-        out,
-        "\n{} checks: {} passed, {} info, {} warnings, {} failed, {} skipped",
+    let tally = format!(
+        "{} checks: {} passed, {} info, {} warnings, {} failed, {} skipped",
         report.results.len(),
         t.pass,
         t.info,
@@ -206,12 +256,18 @@ pub fn render(facts: &Redacted<RunFacts>, report: &Redacted<Report>, style: Styl
         t.fail,
         t.skip
     );
+    let _ = writeln!(out, "\n{}", layout.hanging(2, &tally));
     out
 }
 
+/// A finding's place, as the human output shows it.
+fn at(loc: &crate::context::Location) -> String {
+    format!("at {}:{}:{}", loc.file.display(), loc.line, loc.column)
+}
+
 /// `lint` for people: findings grouped by file, then a one-line tally.
-pub fn render_lint(targets: &[super::Target<'_>], version: &semver::Version, ascii: bool, color: bool) -> String {
-    super::stream::to_string(LintHuman::new(version, ascii, color), targets)
+pub fn render_lint(targets: &[super::Target<'_>], version: &semver::Version, style: Style) -> String {
+    super::stream::to_string(LintHuman::new(version, style), targets)
 }
 
 /// `lint` for people, streamed: each file with problems as it comes, then the tally.
@@ -224,9 +280,9 @@ pub struct LintHuman {
 }
 
 impl LintHuman {
-    /// A writer for the rules of Codex `version`.
-    pub fn new(version: &semver::Version, ascii: bool, color: bool) -> LintHuman {
-        let paint = Paint { style: Style { color, ascii, verbose: false, strict: false } };
+    /// A writer for the rules of Codex `version` (`style.verbose` is not used).
+    pub fn new(version: &semver::Version, style: Style) -> LintHuman {
+        let paint = Paint { style };
         LintHuman { paint, version: version.to_string(), files: 0, failing: 0, warning: 0 }
     }
 }
@@ -249,22 +305,27 @@ impl super::stream::LintStream for LintHuman {
         if problems.is_empty() {
             return Ok(());
         }
+        let layout = paint.style.layout();
         let mut out = String::new();
-        let _ = writeln!(out, "{}", paint.heading(&target.file.display().to_string()));
+        let _ = writeln!(out, "{}", paint.heading(&layout.spell(&target.file.display().to_string())));
         let width = problems.iter().map(|r| r.meta.id.as_str().len()).max().unwrap_or(0);
         for result in problems {
             for finding in result.outcome.findings.iter().filter(|f| f.status >= Status::Warn) {
-                let _ =
-                    writeln!(out, "  {} {:<width$}  {}", paint.status(finding.status), result.meta.id, finding.message);
+                let col = 2 + paint.status_columns(finding.status) + 1 + width + 2;
+                let _ = writeln!(
+                    out,
+                    "  {} {:<width$}  {}",
+                    paint.status(finding.status),
+                    result.meta.id,
+                    layout.hanging(col, &finding.message)
+                );
                 if let Some(loc) = &finding.location {
-                    let _ = writeln!(
-                        out,
-                        "      {}",
-                        paint.dim(&format!("at {}:{}:{}", loc.file.display(), loc.line, loc.column))
-                    );
+                    let _ = writeln!(out, "{:col$}{}", "", paint.dim(&layout.hanging(col, &at(loc))));
                 }
                 if let Some(fix) = &finding.remediation {
-                    let _ = writeln!(out, "      {} {fix}", paint.arrow());
+                    let arrow = paint.arrow();
+                    let text = layout.hanging(col + arrow.chars().count() + 1, fix);
+                    let _ = writeln!(out, "{:col$}{arrow} {text}", "");
                 }
             }
         }
@@ -274,13 +335,14 @@ impl super::stream::LintStream for LintHuman {
 
     fn end(&mut self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         let tally = format!(
-            "{} file(s) checked with the rules of Codex {}: {} failing, {} with warnings, {} clean\n",
+            "{} file(s) checked with the rules of Codex {}: {} failing, {} with warnings, {} clean",
             self.files,
             self.version,
             self.failing,
             self.warning,
             self.files - self.failing - self.warning
         );
+        let tally = format!("{}\n", self.paint.style.layout().hanging(2, &tally));
         out.write_all(tally.as_bytes())
     }
 }

@@ -9,6 +9,7 @@ pub mod json;
 pub mod junit;
 pub mod sarif;
 pub mod stream;
+pub mod text;
 
 use std::path::{Component, Path, PathBuf};
 
@@ -43,7 +44,7 @@ pub enum Format {
 }
 
 /// Presentation choices for the human format.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Style {
     /// ANSI colours.
     pub color: bool,
@@ -53,6 +54,21 @@ pub struct Style {
     pub verbose: bool,
     /// `--strict`: warnings fail, so the formats that count failures (JUnit) count them too.
     pub strict: bool,
+    /// Columns to wrap to ([`text::width`]).
+    pub width: usize,
+}
+
+impl Default for Style {
+    fn default() -> Style {
+        Style { color: false, ascii: false, verbose: false, width: text::DEFAULT_WIDTH, strict: false }
+    }
+}
+
+impl Style {
+    /// The layout of wrapped text in this style.
+    pub fn layout(&self) -> text::Layout {
+        text::Layout { width: self.width, ascii: self.ascii }
+    }
 }
 
 /// What the `check` report shows about the run, taken from the session (not yet redacted).
@@ -94,19 +110,13 @@ pub fn lint_targets(
 }
 
 /// The streaming writer of `lint` output in `format`.
-pub fn lint_stream(
-    format: Format,
-    version: &semver::Version,
-    ascii: bool,
-    color: bool,
-    strict: bool,
-) -> Box<dyn stream::LintStream> {
+pub fn lint_stream(format: Format, version: &semver::Version, style: Style) -> Box<dyn stream::LintStream> {
     match format {
-        Format::Human => Box::new(human::LintHuman::new(version, ascii, color)),
+        Format::Human => Box::new(human::LintHuman::new(version, style)),
         Format::Json => Box::new(json::LintJson::new(version)),
         Format::Sarif => Box::new(sarif::SarifStream::default()),
         Format::Github => Box::new(github::GithubStream),
-        Format::Junit => Box::new(junit::JunitStream::new(strict)),
+        Format::Junit => Box::new(junit::JunitStream::new(style.strict)),
     }
 }
 
