@@ -24,13 +24,21 @@ pub enum Edit {
         /// Key path from the document root.
         path: Vec<String>,
     },
+    /// Rename the last key of a path in place: its value, comments, place among its siblings and every
+    /// table header under it stay as they were. Refused when the new name is taken.
+    Rename {
+        /// Key path from the document root.
+        path: Vec<String>,
+        /// The new last key.
+        to: String,
+    },
 }
 
 impl Edit {
     /// The key path.
     pub fn path(&self) -> &[String] {
         match self {
-            Edit::Set { path, .. } | Edit::Remove { path } => path,
+            Edit::Set { path, .. } | Edit::Remove { path } | Edit::Rename { path, .. } => path,
         }
     }
 }
@@ -125,6 +133,7 @@ pub fn apply(text: &str, edits: &[Edit]) -> Result<String, EditError> {
         match edit {
             Edit::Set { path, value } => set(&mut doc, path, value.clone())?,
             Edit::Remove { path } => remove(&mut doc, path),
+            Edit::Rename { path, to } => rename(&mut doc, path, to)?,
         }
     }
     Ok(framing.restore(text, &doc.to_string()))
@@ -165,6 +174,36 @@ fn set(doc: &mut DocumentMut, path: &[String], value: Value) -> Result<(), EditE
         None => {
             table.insert(last, Item::Value(value));
         }
+    }
+    Ok(())
+}
+
+fn rename(doc: &mut DocumentMut, path: &[String], to: &str) -> Result<(), EditError> {
+    let (last, parents) = path.split_last().ok_or(EditError::EmptyPath)?;
+    let shape = |problem| EditError::Shape { path: path.join("."), problem };
+    // Standard and dotted tables only: an inline table's keys are one value, edited by hand.
+    let mut table: &mut Table = doc.as_table_mut();
+    for key in parents {
+        table = table.get_mut(key).and_then(Item::as_table_mut).ok_or_else(|| shape("is not under a [table]"))?;
+    }
+    if !table.contains_key(last) || last == to {
+        return Ok(());
+    }
+    if table.contains_key(to) {
+        return Err(shape("cannot be renamed: the new name is taken"));
+    }
+    // Every entry is taken out and put back in order, so the renamed one keeps its place.
+    let keys: Vec<String> = table.iter().map(|(k, _)| k.to_owned()).collect();
+    for k in keys {
+        let Some((key, item)) = table.remove_entry(&k) else { continue };
+        let key = if k == *last {
+            toml_edit::Key::new(to)
+                .with_leaf_decor(key.leaf_decor().clone())
+                .with_dotted_decor(key.dotted_decor().clone())
+        } else {
+            key
+        };
+        table.insert_formatted(&key, item);
     }
     Ok(())
 }
@@ -290,6 +329,20 @@ mod tests {
         assert_eq!(out, "[model_providers.amazon-bedrock]\n# why\n# built-in name\nbase_url = \"x\"\n\n[tui]\nn = 1\n");
         let last = apply("[a]\n# keep me\nk = 1 # and me\n", &[remove_edit("a.k")]).unwrap();
         assert!(last.contains("# keep me") && last.contains("# and me"), "{last}");
+    }
+
+    #[test]
+    fn rename_keeps_comments_order_and_headers() {
+        let rename = |text: &str| {
+            let path = vec!["model_providers".to_owned(), "amazon_bedrock".to_owned()];
+            apply(text, &[Edit::Rename { path, to: "amazon-bedrock".into() }])
+        };
+        let text = "model_provider = \"x\"\n\n# ours\n[model_providers.amazon_bedrock.aws]  # header\nprofile = \"dev\" # sso\nregion = \"us-east-1\"\n\n[model_providers.other]\nname = \"o\"\n\n[tui]\nn = 1\n";
+        assert_eq!(rename(text).unwrap(), text.replace("amazon_bedrock", "amazon-bedrock"));
+        let dotted = "model_providers.amazon_bedrock.aws.region = \"us-east-1\" # r\nmodel = \"m\"\n";
+        assert_eq!(rename(dotted).unwrap(), dotted.replace("amazon_bedrock", "amazon-bedrock"));
+        let taken = "[model_providers.amazon_bedrock]\nx = 1\n[model_providers.amazon-bedrock]\ny = 2\n";
+        assert!(matches!(rename(taken), Err(EditError::Shape { .. })));
     }
 
     #[test]
