@@ -858,3 +858,18 @@ fn legacy_profile_migration_keeps_comments() {
         assert!(both.contains(comment), "lost {comment:?}\n--- config.toml\n{config}--- x.config.toml\n{profile}");
     }
 }
+
+// ---- 8. a missing config.toml, a missing Codex home ----
+
+/// A missing config.toml in an existing Codex home is created by plain `fix` (safe: a new file loses
+/// nothing; README "Fix"), while a Codex home that does not exist is refused (exit 2) and nothing is
+/// created: a mistyped `--codex-home` must not grow a tree.
+#[test]
+fn a_missing_codex_home_is_refused_and_nothing_is_created() {
+    let env = TestEnv::new();
+    let missing = env.home().join("no-such-dir");
+    let run = env.run(&fix_args(&["--codex-home", missing.to_str().unwrap(), "--unsafe", "--region", "us-east-1"]));
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("does not exist"), "{run:?}");
+    assert!(!missing.exists(), "fix created {}", missing.display());
+}

@@ -103,8 +103,9 @@ fn fixes(ctx: &Session, options: &FixOptions) -> Vec<Fix> {
     let fix = Fix {
         check: CheckId::ConfigFile,
         title: format!("Create {}", base.source.path.display()),
-        // It switches Codex from OpenAI to Bedrock: a change of behaviour, unless asked for by flag.
-        safety: Safety::Unsafe,
+        // A new file in an existing directory cannot lose anything, and without it Codex does not use
+        // Bedrock at all: safe (README). A missing directory is refused before planning (`ops::fix`).
+        safety: Safety::Safe,
         requested,
         changes: vec![Change::Create { file: base.source.path.clone(), contents }],
         note: region

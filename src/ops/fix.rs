@@ -238,6 +238,15 @@ pub fn run(inputs: &Inputs, request: &FixRequest) -> FixRun {
     if let Err(e) = validate_flags(&session, &request.fix) {
         return refuse(e);
     }
+    // A Codex home that does not exist is a mistyped path far more often than a first run: `fix`
+    // creates config.toml in an existing directory only, never a whole tree.
+    if !session.codex_home.is_dir() {
+        return refuse(Error::at(
+            "refusing to fix",
+            &session.codex_home,
+            "the Codex home directory does not exist (a mistyped --codex-home or CODEX_HOME?); fix creates config.toml only in an existing directory",
+        ));
+    }
     if let Some(base) = session.config.base() {
         if let Some(e) = base.parse_error() {
             let cause = format!(
