@@ -873,3 +873,32 @@ fn a_missing_codex_home_is_refused_and_nothing_is_created() {
     assert!(run.stderr.contains("does not exist"), "{run:?}");
     assert!(!missing.exists(), "fix created {}", missing.display());
 }
+
+// ---- 9. the report and `fix` agree ----
+
+/// The JSON `fix.available` of a check is what `fix` does: a Runtime id on Mantle whose plain form is
+/// only in another version's catalog (`us.openai.gpt-5.4` on 0.169.0) is a safe fix, applied by plain
+/// `fix` (it once printed "nothing to change" with `fix.available: false`). And a remediation that
+/// names a key inside a table is paste-correct there (`region = …` in `[…aws]`, never `aws.region`).
+#[test]
+fn the_report_names_what_fix_applies() {
+    let config = "model_provider = \"amazon-bedrock\"\nmodel = \"us.openai.gpt-5.4\"\n\n[model_providers.amazon-bedrock.aws]\nregion = \"cn-north-1\"\n";
+    let env = TestEnv::new().config(config).env("AWS_ACCESS_KEY_ID", AKID).env("AWS_SECRET_ACCESS_KEY", SECRET);
+    let report = env.check_json(DEFAULT_VERSION, &[]);
+    let check = |id: &str| report["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap().clone();
+    assert_eq!(check("model-id")["remediation"], "Set `model = \"openai.gpt-5.4\"`");
+    assert_eq!(check("model-id")["fix"], serde_json::json!({"available": true, "safe": true}));
+    let region = check("region")["remediation"].as_str().unwrap().to_owned();
+    assert!(
+        region.starts_with("Set `region = \"ap-northeast-1\"` in `[model_providers.amazon-bedrock.aws]`"),
+        "{region}"
+    );
+    assert_eq!(check("region")["fix"], serde_json::json!({"available": true, "safe": false}));
+    let run = env.run(&fix_args(&["--no-backup"]));
+    assert!(run.stdout.contains("fix   model-id           Set `model = \"openai.gpt-5.4\"`"), "{run:?}");
+    assert!(
+        run.stdout
+            .contains("held  region             Set `model_providers.amazon-bedrock.aws.region = \"ap-northeast-1\"`"),
+        "{run:?}"
+    );
+}

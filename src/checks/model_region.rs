@@ -56,7 +56,11 @@ fn run(ctx: &Session) -> Outcome {
                     quoted(regions),
                     data.verified
                 ))
-                .fix(format!("Set aws.region to {} or pick a model served in {region}", quoted(regions))),
+                .fix(format!(
+                    "Set `region` in `[model_providers.{}.aws]` to {}, or pick a model served in {region}",
+                    ctx.prediction.table(),
+                    quoted(regions)
+                )),
             )
         }
     }
