@@ -190,7 +190,14 @@ fn migrate_custom(ctx: &Session) -> Option<Fix> {
     if p.route != Some(Route::Custom) {
         return None;
     }
-    let (builtin, region) = match p.destination.as_ref()? {
+    // Codex that stops before sending (its env_key is unset) has no endpoint; the table's base_url still
+    // says where the provider points.
+    let from_table = || {
+        let (url, _) = ctx.config.get_str(&["model_providers", p.table(), "base_url"]).ok().flatten()?;
+        crate::net::Target::parse(url).ok().map(|t| Destination::of(&t))
+    };
+    let destination = p.destination.clone().or_else(from_table)?;
+    let (builtin, region) = match &destination {
         Destination::Mantle { region } => (MANTLE_PROVIDER, region),
         Destination::Runtime { region } if ctx.rules.has(Feature::RuntimeProvider) => (RUNTIME_PROVIDER, region),
         _ => return None,
