@@ -16,7 +16,7 @@ pub const CHECK: Check = Check {
         id: CheckId::ConfigFile,
         group: "config",
         kind: Kind::Offline,
-        fixable: Fixable::Unsafe,
+        fixable: Fixable::Safe,
         lint: true,
         summary: "config.toml found, readable, valid TOML, known keys well-typed; errors point at file:line:col",
         doc: include_str!("../../checks/config-file.md"),
