@@ -1024,3 +1024,44 @@ fn corpus_is_fixed_completely() {
     );
     assert!(problems.is_empty(), "{} problem(s):\n\n{}", problems.len(), problems.join("\n\n"));
 }
+
+/// Over every corpus config and every fixture input: a check that fails or warns with a remediation
+/// naming an edit ("Set `…", "Add `…", "Use the built-in id", "Remove `…") has a `fix` or a `held` line
+/// in `fix --dry-run`, and its JSON `fix.available` is true exactly when `fix` (or `fix --unsafe`)
+/// would apply something for it.
+#[test]
+fn every_named_edit_is_applied_or_held() {
+    let mut inputs: Vec<(String, String)> = Vec::new();
+    for e in std::fs::read_dir(CORPUS).unwrap().flatten() {
+        inputs.push((e.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(e.path()).unwrap()));
+    }
+    for case in cases() {
+        if let Some(text) = read_opt(&case.dir.join("in/config.toml")) {
+            inputs.push((case.name.clone(), text));
+        }
+    }
+    let mut problems = Vec::new();
+    for (name, text) in &inputs {
+        let env = TestEnv::new().config(text).env("AWS_ACCESS_KEY_ID", AKID).env("AWS_SECRET_ACCESS_KEY", SECRET);
+        let report = env.check_json(DEFAULT_VERSION, &[]);
+        let dry = env.run(&fix_args(&["--dry-run"]));
+        for c in report["checks"].as_array().unwrap() {
+            let id = c["id"].as_str().unwrap();
+            let failing = c["status"] == "fail" || c["status"] == "warn";
+            let remedy = c["remediation"].as_str().unwrap_or("");
+            let edit = ["Set `", "Add `", "Use the built-in id", "Remove `"].iter().any(|p| remedy.starts_with(p));
+            let line =
+                |kind: &str| dry.stdout.lines().any(|l| l.starts_with(kind) && l[6..].starts_with(&format!("{id} ")));
+            if failing && edit && !line("fix ") && !line("held ") {
+                problems.push(format!(
+                    "[{name}] {id}: the report says {remedy:?}, fix neither applies nor holds it\n{}",
+                    dry.stdout
+                ));
+            }
+            if c["fix"]["available"] == true && !line("fix ") && !line("held ") {
+                problems.push(format!("[{name}] {id}: fix.available but fix says nothing about it\n{}", dry.stdout));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{} problem(s):\n\n{}", problems.len(), problems.join("\n\n"));
+}

@@ -161,7 +161,7 @@ pub struct RegionChoice {
 /// there is none.
 pub fn closest_supported(ctx: &Session, from: &str) -> Result<RegionChoice, String> {
     let allowed = ctx.rules.mantle_regions();
-    if let Some(same) = allowed.iter().find(|a| a.eq_ignore_ascii_case(from)) {
+    if let Some(same) = allowed.iter().find(|a| a.eq_ignore_ascii_case(from) && a.as_str() != from) {
         return Ok(RegionChoice { region: same.clone(), why: format!("`{same}` is the same name in lower case") });
     }
     let gov = from.starts_with("us-gov-");
