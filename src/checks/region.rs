@@ -102,8 +102,8 @@ fn run(ctx: &Session) -> Outcome {
                 r.value.trim()
             ))
             .fix(format!(
-                "Set base_url = \"https://bedrock-runtime.{}.amazonaws.com.cn/openai/v1\" in [model_providers.amazon-bedrock-runtime]",
-                r.value.trim()
+                "Set `base_url = \"{}\"` in `[model_providers.amazon-bedrock-runtime]`",
+                china_runtime_url(r.value.trim())
             )),
         );
     }
@@ -137,6 +137,12 @@ fn run(ctx: &Session) -> Outcome {
         }
     }
     out
+}
+
+/// The Runtime's OpenAI-compatible endpoint in a China region (that partition's hosts end in
+/// `.amazonaws.com.cn`).
+fn china_runtime_url(region: &str) -> String {
+    format!("https://bedrock-runtime.{region}.amazonaws.com.cn/openai/v1")
 }
 
 /// The remediation that sets the region, paste-correct: the key as written inside its table.
@@ -246,9 +252,25 @@ fn fixes(ctx: &Session, options: &FixOptions) -> Vec<Fix> {
             Err(why) => vec![Fix::needs_flag(CheckId::Region, "--region", format!("Set `{}`", logical.join(".")), why)],
         };
     }
+    let value = resolved.value.trim();
+    if kind == BedrockKind::Runtime && value.starts_with("cn-") && ctx.prediction.base_url.is_none() {
+        // The China partition: the same provider, another host (unsafe: where requests go changes).
+        let logical = provider_path(kind.id(), &["base_url"]);
+        // Every version with the Runtime provider (0.148+) allows base_url on it (0.145+).
+        let Some((file, path)) = locate_key(ctx, &logical) else { return Vec::new() };
+        let url = china_runtime_url(value);
+        return vec![
+            Fix::unsafe_edit(
+                CheckId::Region,
+                format!("Set `{} = \"{url}\"`", logical.join(".")),
+                file,
+                Edit::Set { path, value: url.as_str().into() },
+            )
+            .note("the China partition's endpoints end in .amazonaws.com.cn"),
+        ];
+    }
     let pinnable = matches!(resolved.source, RegionSource::Env(_) | RegionSource::Profile(_));
     if pinnable && ctx.prediction.base_url.is_none() {
-        let value = resolved.value.trim();
         return vec![
             Fix::unsafe_edit(CheckId::Region, title(value), file.clone(), set(value))
                 .note(format!("pinned from {}, which the desktop app and editors may not see", resolved.source)),

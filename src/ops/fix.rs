@@ -281,7 +281,13 @@ pub fn run(inputs: &Inputs, request: &FixRequest) -> FixRun {
                 let why = f.note.as_deref().map(|n| format!(": {n}")).unwrap_or_default();
                 out.push_str(&format!("held  {:<18} {} (needs {flag}{why})\n", f.check, f.title));
             }
-            _ => out.push_str(&format!("held  {:<18} {} (unsafe: rerun with --unsafe)\n", f.check, f.title)),
+            _ => {
+                out.push_str(&format!("held  {:<18} {} (unsafe: rerun with --unsafe)\n", f.check, f.title));
+                // What the unsafe fix would change beyond the repair (another model, a region chosen).
+                if let Some(note) = &f.note {
+                    out.push_str(&format!("      {:<18} {arrow} {note}\n", ""));
+                }
+            }
         }
     }
     let files = converged.files;
