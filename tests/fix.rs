@@ -890,6 +890,14 @@ fn the_report_names_what_fix_applies() {
             .contains("held  region             Set `model_providers.amazon-bedrock.aws.region = \"ap-northeast-1\"`"),
         "{run:?}"
     );
+    // A working region is never overwritten with one Codex does not send to.
+    let working = "model_provider = \"amazon-bedrock\"\nmodel = \"openai.gpt-5.5\"\nmodel_providers.amazon-bedrock.aws.region = \"us-east-1\"\n";
+    let env = TestEnv::new().config(working);
+    for bad in ["mars-1", "eu-west-3", "ap-northeast-2"] {
+        let run = env.run(&fix_args(&["--no-backup", "--unsafe", "--region", bad]));
+        assert_eq!(run.code, 2, "--region {bad}: {run:?}");
+        assert_eq!(std::fs::read_to_string(env.codex_home().join("config.toml")).unwrap(), working);
+    }
 }
 
 // ---- 10. the held-out corpus of broken configs ----
