@@ -366,6 +366,61 @@ impl Rules {
     }
 }
 
+/// Where each AWS region is, as (code, latitude, longitude) in degrees: the city or area AWS names the
+/// region after in its public region list ("US East (N. Virginia)", "Asia Pacific (Jakarta)", …, in
+/// AWS's "Regions and Availability Zones" documentation), placed at that city's coordinates, rounded to
+/// a tenth of a degree. Only distances between regions are computed from it (which supported region is
+/// nearest an unsupported one), so a few tens of kilometres of error change no answer.
+pub const REGION_LOCATIONS: &[(&str, f64, f64)] = &[
+    ("us-east-1", 38.9, -77.5),       // N. Virginia
+    ("us-east-2", 40.0, -83.0),       // Ohio
+    ("us-west-1", 37.4, -122.1),      // N. California
+    ("us-west-2", 45.9, -119.3),      // Oregon
+    ("us-gov-west-1", 45.6, -121.2),  // GovCloud (US-West), the US Northwest
+    ("us-gov-east-1", 40.0, -83.0),   // GovCloud (US-East), Ohio
+    ("ca-central-1", 45.5, -73.6),    // Canada (Central), Montreal
+    ("ca-west-1", 51.0, -114.1),      // Canada West (Calgary)
+    ("mx-central-1", 20.6, -100.4),   // Mexico (Central), Querétaro
+    ("sa-east-1", -23.5, -46.6),      // South America (São Paulo)
+    ("af-south-1", -33.9, 18.4),      // Africa (Cape Town)
+    ("eu-west-1", 53.3, -6.3),        // Europe (Ireland)
+    ("eu-west-2", 51.5, -0.1),        // Europe (London)
+    ("eu-west-3", 48.9, 2.4),         // Europe (Paris)
+    ("eu-central-1", 50.1, 8.7),      // Europe (Frankfurt)
+    ("eu-central-2", 47.4, 8.5),      // Europe (Zurich)
+    ("eu-south-1", 45.5, 9.2),        // Europe (Milan)
+    ("eu-south-2", 41.6, -0.9),       // Europe (Spain), Aragón
+    ("eu-north-1", 59.3, 18.1),       // Europe (Stockholm)
+    ("il-central-1", 32.1, 34.8),     // Israel (Tel Aviv)
+    ("me-south-1", 26.1, 50.6),       // Middle East (Bahrain)
+    ("me-central-1", 24.5, 54.4),     // Middle East (UAE)
+    ("ap-south-1", 19.1, 72.9),       // Asia Pacific (Mumbai)
+    ("ap-south-2", 17.4, 78.5),       // Asia Pacific (Hyderabad)
+    ("ap-east-1", 22.3, 114.2),       // Asia Pacific (Hong Kong)
+    ("ap-east-2", 25.0, 121.5),       // Asia Pacific (Taipei)
+    ("ap-southeast-1", 1.4, 103.8),   // Asia Pacific (Singapore)
+    ("ap-southeast-2", -33.9, 151.2), // Asia Pacific (Sydney)
+    ("ap-southeast-3", -6.2, 106.8),  // Asia Pacific (Jakarta)
+    ("ap-southeast-4", -37.8, 145.0), // Asia Pacific (Melbourne)
+    ("ap-southeast-5", 3.1, 101.7),   // Asia Pacific (Malaysia), Kuala Lumpur
+    ("ap-southeast-7", 13.8, 100.5),  // Asia Pacific (Thailand), Bangkok
+    ("ap-northeast-1", 35.7, 139.7),  // Asia Pacific (Tokyo)
+    ("ap-northeast-2", 37.6, 127.0),  // Asia Pacific (Seoul)
+    ("ap-northeast-3", 34.7, 135.5),  // Asia Pacific (Osaka)
+    ("cn-north-1", 39.9, 116.4),      // China (Beijing)
+    ("cn-northwest-1", 38.5, 106.3),  // China (Ningxia)
+];
+
+/// The great-circle distance between two regions in kilometres, when both are in [`REGION_LOCATIONS`].
+pub fn region_distance_km(a: &str, b: &str) -> Option<f64> {
+    let at = |r: &str| REGION_LOCATIONS.iter().find(|(code, ..)| *code == r).map(|(_, lat, lon)| (*lat, *lon));
+    let ((lat1, lon1), (lat2, lon2)) = (at(a)?, at(b)?);
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let (dp, dl) = ((lat2 - lat1).to_radians(), (lon2 - lon1).to_radians());
+    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    Some(2.0 * 6371.0 * h.sqrt().min(1.0).asin())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -391,6 +446,18 @@ mod tests {
             if *v >= Version::new(0, 124, 0) {
                 assert!(r.mantle_regions().len() >= 12, "{v}");
             }
+        }
+    }
+
+    #[test]
+    fn region_distances_are_geographic() {
+        let d = |a, b| region_distance_km(a, b).unwrap();
+        assert!((d("us-east-1", "eu-west-1") - 5_500.0).abs() < 300.0);
+        assert!(d("cn-north-1", "ap-northeast-1") < d("cn-north-1", "eu-north-1"));
+        assert_eq!(region_distance_km("us-east-1", "mars-1"), None);
+        assert!(REGION_LOCATIONS.iter().all(|(r, ..)| crate::net::is_region_name(r)));
+        for r in catalog().mantle_regions.iter().flat_map(|l| &l.value.regions) {
+            assert!(REGION_LOCATIONS.iter().any(|(code, ..)| code == r), "{r} has no location");
         }
     }
 

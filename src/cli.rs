@@ -254,6 +254,7 @@ fn options(c: &Common) -> Options {
         config_path: None,
         mode: Mode::Machine,
         gathered_codex: None,
+        allowed_regions: None,
     }
 }
 

@@ -112,7 +112,8 @@ fn fix_available(check: &Check, ctx: &Session) -> Option<FixAvailable> {
     }
     let fixes: Vec<_> = (check.fixes?)(ctx, &crate::fix::FixOptions::default())
         .into_iter()
-        .filter(|f| f.safety != crate::fix::Safety::Refused)
+        // Neither a refused fix nor one waiting for a flag value is something `fix` would do.
+        .filter(|f| !matches!(f.safety, crate::fix::Safety::Refused | crate::fix::Safety::NeedsFlag(_)))
         .collect();
     (!fixes.is_empty()).then(|| FixAvailable { safe: fixes.iter().all(|f| f.safety == crate::fix::Safety::Safe) })
 }

@@ -667,14 +667,24 @@ struct CodexRun {
 /// the prompt has been echoed and 1.5 s have passed (config errors and "ignoring" warnings come within
 /// milliseconds; what follows is the network), or after 20 s.
 fn run_codex(unshare: &Path, codex: &Path, case: &Case, profile: Option<&str>) -> CodexRun {
-    let files = files_in(&case.dir.join("out"));
+    run_codex_on(unshare, codex, &files_in(&case.dir.join("out")), &case.dir.join("home"), profile)
+}
+
+/// [`run_codex`] on `files` as `$CODEX_HOME`, with `home_tree` copied into HOME.
+fn run_codex_on(
+    unshare: &Path,
+    codex: &Path,
+    files: &BTreeMap<String, Vec<u8>>,
+    home_tree: &Path,
+    profile: Option<&str>,
+) -> CodexRun {
     let home = tempfile::tempdir().unwrap();
-    copy_tree(&case.dir.join("home"), home.path());
+    copy_tree(home_tree, home.path());
     let codex_home = home.path().join(".codex");
     let work = home.path().join("work");
     std::fs::create_dir_all(&codex_home).unwrap();
     std::fs::create_dir_all(&work).unwrap();
-    for (name, bytes) in &files {
+    for (name, bytes) in files {
         std::fs::write(codex_home.join(name), bytes).unwrap();
     }
     let mut cmd = Command::new(unshare);
@@ -745,20 +755,7 @@ fn run_codex(unshare: &Path, codex: &Path, case: &Case, profile: Option<&str>) -
 
 #[test]
 fn real_codex_loads_every_fixed_config() {
-    let required = std::env::var_os("BD_REQUIRE_FIDELITY").is_some_and(|v| v == "1")
-        || std::env::var_os("CI").is_some_and(|v| v == "true");
-    let skip = |why: &str| {
-        assert!(!required, "BD_REQUIRE_FIDELITY=1 or CI=true, but {why}");
-        eprintln!("SKIP real_codex_loads_every_fixed_config: {why}");
-    };
-    let Some(codex) = codex_binary() else {
-        return skip("Codex 0.169.0 is not installed (run tests/fidelity/install_codex.sh 0.169.0)");
-    };
-    let Some(unshare) = which("unshare") else { return skip("`unshare` is not installed") };
-    let flag = if is_root() { "-n" } else { "-rn" };
-    if !Command::new(&unshare).args([flag, "true"]).status().is_ok_and(|s| s.success()) {
-        return skip(&format!("`unshare {flag}` is not permitted here"));
-    }
+    let Some((codex, unshare)) = real_codex("real_codex_loads_every_fixed_config") else { return };
     let cases: Vec<Case> = cases()
         .into_iter()
         .filter(|c| c.codex_skip.is_none())
@@ -788,17 +785,9 @@ fn real_codex_loads_every_fixed_config() {
         let out = &run.output;
         // A case for another Codex version may use a model 0.169.0's catalog no longer lists.
         let this_version = !case.args.iter().any(|a| a == "--codex-version");
-        let bad: Vec<&str> = out
-            .lines()
-            .filter(|l| {
-                l.starts_with("Error")
-                    || l.contains("Fatal error")
-                    || l.contains("warning: Codex is ignoring")
-                    || l.contains("is ignored")
-                    // The fixed model id is one Codex knows.
-                    || this_version && l.contains("Model metadata for")
-            })
-            .collect();
+        let mut bad = codex_load_errors(out);
+        // The fixed model id is one Codex knows.
+        bad.extend(out.lines().filter(|l| this_version && l.contains("Model metadata for")));
         let loaded = out.lines().any(|l| l.starts_with("provider: amazon-bedrock"))
             && out.lines().any(|l| l.starts_with("model: openai."));
         if !bad.is_empty() || !loaded || run.timed_out && !out.lines().any(|l| l == "hi") {
@@ -860,4 +849,247 @@ fn legacy_profile_migration_keeps_comments() {
     {
         assert!(both.contains(comment), "lost {comment:?}\n--- config.toml\n{config}--- x.config.toml\n{profile}");
     }
+}
+
+// ---- 8. a missing config.toml, a missing Codex home ----
+
+/// A missing config.toml in an existing Codex home is created by plain `fix` (safe: a new file loses
+/// nothing; README "Fix"), while a Codex home that does not exist is refused (exit 2) and nothing is
+/// created: a mistyped `--codex-home` must not grow a tree.
+#[test]
+fn a_missing_codex_home_is_refused_and_nothing_is_created() {
+    let env = TestEnv::new();
+    let missing = env.home().join("no-such-dir");
+    let run = env.run(&fix_args(&["--codex-home", missing.to_str().unwrap(), "--unsafe", "--region", "us-east-1"]));
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("does not exist"), "{run:?}");
+    assert!(!missing.exists(), "fix created {}", missing.display());
+}
+
+/// A new user's `~/.codex` does not exist until Codex first runs: the default home cannot be a typo,
+/// so `fix` creates it with config.toml (a CODEX_HOME naming no directory is refused: tests/cli.rs).
+#[test]
+fn the_default_codex_home_of_a_new_user_is_created() {
+    let env = TestEnv::new().env("AWS_ACCESS_KEY_ID", AKID).env("AWS_SECRET_ACCESS_KEY", SECRET);
+    std::fs::remove_dir(env.codex_home()).unwrap();
+    let run = env.run(&fix_args(&["--region", "us-east-1"]));
+    assert!(run.code == 0 || run.code == 1, "{run:?}");
+    let config = std::fs::read_to_string(env.codex_home().join("config.toml")).unwrap();
+    assert!(config.contains("model_provider = \"amazon-bedrock\""), "{config}");
+}
+
+// ---- 9. the report and `fix` agree ----
+
+/// The JSON `fix.available` of a check is what `fix` does: a Runtime id on Mantle whose plain form is
+/// only in another version's catalog (`us.openai.gpt-5.4` on 0.169.0) is a safe fix, applied by plain
+/// `fix` (it once printed "nothing to change" with `fix.available: false`). And a remediation that
+/// names a key inside a table is paste-correct there (`region = …` in `[…aws]`, never `aws.region`).
+#[test]
+fn the_report_names_what_fix_applies() {
+    let config = "model_provider = \"amazon-bedrock\"\nmodel = \"us.openai.gpt-5.4\"\n\n[model_providers.amazon-bedrock.aws]\nregion = \"cn-north-1\"\n";
+    // Whole lines are compared: no wrapping.
+    let env = TestEnv::new()
+        .config(config)
+        .env("AWS_ACCESS_KEY_ID", AKID)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .env("COLUMNS", "1000");
+    let report = env.check_json(DEFAULT_VERSION, &[]);
+    let check = |id: &str| report["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap().clone();
+    assert_eq!(check("model-id")["remediation"], "Set `model = \"openai.gpt-5.4\"`");
+    assert_eq!(check("model-id")["fix"], serde_json::json!({"available": true, "safe": true}));
+    let region = check("region")["remediation"].as_str().unwrap().to_owned();
+    assert!(
+        region.starts_with("Set `region = \"ap-northeast-1\"` in `[model_providers.amazon-bedrock.aws]`"),
+        "{region}"
+    );
+    assert_eq!(check("region")["fix"], serde_json::json!({"available": true, "safe": false}));
+    let run = env.run(&fix_args(&["--no-backup"]));
+    assert!(run.stdout.contains("fix   model-id           Set `model = \"openai.gpt-5.4\"`"), "{run:?}");
+    assert!(
+        run.stdout
+            .contains("held  region             Set `model_providers.amazon-bedrock.aws.region = \"ap-northeast-1\"`"),
+        "{run:?}"
+    );
+    // A working region is never overwritten with one Codex does not send to.
+    let working = "model_provider = \"amazon-bedrock\"\nmodel = \"openai.gpt-5.5\"\nmodel_providers.amazon-bedrock.aws.region = \"us-east-1\"\n";
+    let env = TestEnv::new().config(working);
+    for bad in ["mars-1", "eu-west-3", "ap-northeast-2"] {
+        let run = env.run(&fix_args(&["--no-backup", "--unsafe", "--region", bad]));
+        assert_eq!(run.code, 2, "--region {bad}: {run:?}");
+        assert_eq!(std::fs::read_to_string(env.codex_home().join("config.toml")).unwrap(), working);
+    }
+}
+
+// ---- 10. the held-out corpus of broken configs ----
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/corpus");
+
+/// Real Codex 0.169.0 and `unshare`, or why not; a missing one fails under CI=true or
+/// BD_REQUIRE_FIDELITY=1 instead of skipping.
+fn real_codex(test: &str) -> Option<(PathBuf, PathBuf)> {
+    let required = std::env::var_os("BD_REQUIRE_FIDELITY").is_some_and(|v| v == "1")
+        || std::env::var_os("CI").is_some_and(|v| v == "true");
+    let skip = |why: &str| {
+        assert!(!required, "BD_REQUIRE_FIDELITY=1 or CI=true, but {why}");
+        eprintln!("SKIP the real-Codex part of {test}: {why}");
+    };
+    let Some(codex) = codex_binary() else {
+        skip("Codex 0.169.0 is not installed (run tests/fidelity/install_codex.sh 0.169.0)");
+        return None;
+    };
+    let Some(unshare) = which("unshare") else {
+        skip("`unshare` is not installed");
+        return None;
+    };
+    let flag = if is_root() { "-n" } else { "-rn" };
+    if !Command::new(&unshare).args([flag, "true"]).status().is_ok_and(|s| s.success()) {
+        skip(&format!("`unshare {flag}` is not permitted here"));
+        return None;
+    }
+    Some((codex, unshare))
+}
+
+/// The lines of real Codex's output that say it did not load a config cleanly.
+fn codex_load_errors(out: &str) -> Vec<&str> {
+    out.lines()
+        .filter(|l| {
+            l.starts_with("Error")
+                || l.contains("Fatal error")
+                || l.contains("warning: Codex is ignoring")
+                || l.contains("is ignored")
+        })
+        .collect()
+}
+
+/// Issue #12's bar. Each config of `tests/fixtures/corpus/` (comments everywhere, CRLF, a BOM, legacy
+/// profiles, Runtime ids on Mantle, provider-id and key typos, no region, an unsupported region, a
+/// custom provider on Mantle, comments only) after `fix --unsafe --region us-east-1`:
+/// 1. keeps every comment line of the input (in config.toml or a profile file it moved to);
+/// 2. is a fixed point: a second run changes no byte and says "nothing to change";
+/// 3. passes `check --offline` (fake static AWS keys, Codex 0.169.0): no failure;
+/// 4. loads in the real Codex 0.169.0 (loopback only) without a config error.
+///
+/// `BD_CORPUS_BIN=/path/to/bedrock-doctor` runs another build (the figures before a change); every
+/// condition is counted and printed, then all must hold.
+#[test]
+fn corpus_is_fixed_completely() {
+    let bin = std::env::var("BD_CORPUS_BIN").unwrap_or_else(|_| common::BIN.to_owned());
+    let mut names: Vec<PathBuf> = std::fs::read_dir(CORPUS).unwrap().flatten().map(|e| e.path()).collect();
+    names.sort();
+    assert!(names.len() >= 10, "corpus too small: {}", names.len());
+    let codex = real_codex("corpus_is_fixed_completely");
+    let run = |env: &TestEnv, args: &[&str]| {
+        let out = Command::new(&bin)
+            .args(args)
+            .env_clear()
+            .env("HOME", env.home())
+            .env("PATH", "")
+            .env("AWS_ACCESS_KEY_ID", AKID)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET)
+            .output()
+            .unwrap();
+        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let mut problems = Vec::new();
+    let mut passed = [0usize; 4];
+    let mut all = 0;
+    for path in &names {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let input = std::fs::read_to_string(path).unwrap();
+        let env = TestEnv::new().config(&input);
+        let args = ["fix", "--no-backup", "--unsafe", "--region", "us-east-1", "--codex-version", DEFAULT_VERSION];
+        let (code, first) = run(&env, &args);
+        let files = files_in(&env.codex_home());
+        let output: String = files.values().map(|b| show(b)).collect::<Vec<_>>().join("\n");
+        let kept: BTreeSet<&str> = output.lines().map(|l| l.trim().trim_start_matches('\u{feff}')).collect();
+        let lost: Vec<&str> = input
+            .lines()
+            .map(|l| l.trim().trim_start_matches('\u{feff}'))
+            .filter(|l| l.starts_with('#') && !kept.contains(l))
+            .collect();
+        let mut ok = [lost.is_empty(), false, false, false];
+        if !ok[0] {
+            problems.push(format!("[{name}] comments lost: {lost:?}\n{output}"));
+        }
+        let (_, second) = run(&env, &args);
+        ok[1] = files_in(&env.codex_home()) == files && second.contains("nothing to change");
+        if !ok[1] {
+            problems.push(format!("[{name}] the second run is not a no-op:\n{second}"));
+        }
+        let (check_code, report) = run(&env, &["check", "--offline", "--codex-version", DEFAULT_VERSION]);
+        ok[2] = check_code == 0;
+        if !ok[2] {
+            problems.push(format!(
+                "[{name}] check --offline exits {check_code} after fix (exit {code}):\n{first}\n{report}"
+            ));
+        }
+        ok[3] = match &codex {
+            Some((codex, unshare)) => {
+                let out = run_codex_on(unshare, codex, &files, Path::new("/nonexistent"), None);
+                let errors = codex_load_errors(&out.output);
+                // Loaded as Bedrock: the session header names the provider and a Mantle model.
+                let loaded = out.output.lines().any(|l| l.starts_with("provider: amazon-bedrock"))
+                    && out.output.lines().any(|l| l.starts_with("model: openai."));
+                if !errors.is_empty() || !loaded {
+                    problems.push(format!("[{name}] real Codex does not load the result: {errors:?}\n{}", out.output));
+                }
+                errors.is_empty() && loaded
+            }
+            None => true,
+        };
+        for (count, ok) in passed.iter_mut().zip(ok) {
+            *count += usize::from(ok);
+        }
+        all += usize::from(ok.iter().all(|o| *o));
+    }
+    eprintln!(
+        "corpus: {all}/{} pass all four (comments kept {}, fixed point {}, check passes {}, Codex loads {})",
+        names.len(),
+        passed[0],
+        passed[1],
+        passed[2],
+        passed[3]
+    );
+    assert!(problems.is_empty(), "{} problem(s):\n\n{}", problems.len(), problems.join("\n\n"));
+}
+
+/// Over every corpus config and every fixture input: a check that fails or warns with a remediation
+/// naming an edit ("Set `…", "Add `…", "Use the built-in id", "Remove `…") has a `fix` or a `held` line
+/// in `fix --dry-run`, and its JSON `fix.available` is true exactly when `fix` (or `fix --unsafe`)
+/// would apply something for it.
+#[test]
+fn every_named_edit_is_applied_or_held() {
+    let mut inputs: Vec<(String, String)> = Vec::new();
+    for e in std::fs::read_dir(CORPUS).unwrap().flatten() {
+        inputs.push((e.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(e.path()).unwrap()));
+    }
+    for case in cases() {
+        if let Some(text) = read_opt(&case.dir.join("in/config.toml")) {
+            inputs.push((case.name.clone(), text));
+        }
+    }
+    let mut problems = Vec::new();
+    for (name, text) in &inputs {
+        let env = TestEnv::new().config(text).env("AWS_ACCESS_KEY_ID", AKID).env("AWS_SECRET_ACCESS_KEY", SECRET);
+        let report = env.check_json(DEFAULT_VERSION, &[]);
+        let dry = env.run(&fix_args(&["--dry-run"]));
+        for c in report["checks"].as_array().unwrap() {
+            let id = c["id"].as_str().unwrap();
+            let failing = c["status"] == "fail" || c["status"] == "warn";
+            let remedy = c["remediation"].as_str().unwrap_or("");
+            let edit = ["Set `", "Add `", "Use the built-in id", "Remove `"].iter().any(|p| remedy.starts_with(p));
+            let line =
+                |kind: &str| dry.stdout.lines().any(|l| l.starts_with(kind) && l[6..].starts_with(&format!("{id} ")));
+            if failing && edit && !line("fix ") && !line("held ") {
+                problems.push(format!(
+                    "[{name}] {id}: the report says {remedy:?}, fix neither applies nor holds it\n{}",
+                    dry.stdout
+                ));
+            }
+            if c["fix"]["available"] == true && !line("fix ") && !line("held ") {
+                problems.push(format!("[{name}] {id}: fix.available but fix says nothing about it\n{}", dry.stdout));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{} problem(s):\n\n{}", problems.len(), problems.join("\n\n"));
 }

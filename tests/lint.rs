@@ -85,6 +85,33 @@ fn policy_violations_are_located() {
     assert_eq!(code, 2, "a misspelt policy key is an error: {err}");
 }
 
+/// The closest supported region a template's unsupported region is told to use lies within the
+/// policy's `allowed_regions` (it once ignored the policy and went by spelling: `cn-north-1` became
+/// `eu-north-1`, Stockholm); without a policy it is the nearest one on the map (Tokyo from Beijing).
+#[test]
+fn region_suggestions_stay_within_the_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "policy.toml", "allowed_regions = [\"eu-central-1\", \"us-west-2\"]\n");
+    write(
+        dir.path(),
+        "t/config.toml",
+        "model_provider = \"amazon-bedrock\"\nmodel = \"openai.gpt-6.1-sol\"\n\n[model_providers.amazon-bedrock.aws]\nregion = \"cn-north-1\"\n",
+    );
+    let remediation = |args: &[&str]| {
+        let (_, out, err) = lint(args, dir.path());
+        let report: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+        let checks = report["files"][0]["checks"].as_array().unwrap().clone();
+        checks.iter().find(|c| c["id"] == "region").unwrap()["remediation"].as_str().unwrap().to_owned()
+    };
+    let free = remediation(&["--format", "json", "--codex-version", "0.169.0", "t"]);
+    assert!(free.starts_with("Set `region = \"ap-northeast-1\"`"), "{free}");
+    let within = remediation(&["--policy", "policy.toml", "--format", "json", "--codex-version", "0.169.0", "t"]);
+    assert!(
+        within.starts_with("Set `region = \"eu-central-1\"`") && within.contains("the team policy allows"),
+        "{within}"
+    );
+}
+
 #[test]
 fn every_kind_of_secret_is_caught_and_never_printed() {
     let secrets = [

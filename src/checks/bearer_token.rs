@@ -112,7 +112,7 @@ fn run(ctx: &Session) -> Outcome {
                         Finding::warn(format!(
                             "{label} was issued in {key_region}, but Codex sends it to {resolved} (Codex ignores the key's region)"
                         ))
-                        .fix(format!("Set `aws.region = \"{key_region}\"`, or generate a key in {resolved}")),
+                        .fix(format!("{}, or generate a key in {resolved}", super::region::set_region(ctx.prediction.table(), key_region))),
                     );
             }
         }

@@ -16,7 +16,7 @@ pub const CHECK: Check = Check {
         id: CheckId::ConfigFile,
         group: "config",
         kind: Kind::Offline,
-        fixable: Fixable::Unsafe,
+        fixable: Fixable::Safe,
         lint: true,
         summary: "config.toml found, readable, valid TOML, known keys well-typed; errors point at file:line:col",
         doc: include_str!("../../checks/config-file.md"),
@@ -113,8 +113,9 @@ fn fixes(ctx: &Session, options: &FixOptions) -> Vec<Fix> {
     let fix = Fix {
         check: CheckId::ConfigFile,
         title: format!("Create {}", base.source.path.display()),
-        // It switches Codex from OpenAI to Bedrock: a change of behaviour, unless asked for by flag.
-        safety: Safety::Unsafe,
+        // A new file in an existing directory cannot lose anything, and without it Codex does not use
+        // Bedrock at all: safe (README). A missing directory is refused before planning (`ops::fix`).
+        safety: Safety::Safe,
         requested,
         changes: vec![Change::Create { file: base.source.path.clone(), contents }],
         note: region

@@ -181,7 +181,11 @@ fn run(ctx: &Session) -> Outcome {
                 "base_url points at {url_region} but Codex signs for {}: the signature's scope will not match and AWS answers 403",
                 signing.region
             ))
-            .fix(format!("Set aws.region = \"{url_region}\", or point base_url at {}", signing.region))
+            .fix(format!(
+                "{}, or point base_url at {}",
+                super::region::set_region(p.table(), url_region),
+                signing.region
+            ))
             .at(location.clone()),
         );
     }

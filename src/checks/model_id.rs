@@ -232,8 +232,10 @@ fn run(ctx: &Session) -> Outcome {
             Finding::fail(format!("`{model}` is {why}: Bedrock will answer 404 model not found")).at(location.clone());
         out.push(match target {
             Some(t) => finding.fix(set_model(&t)),
-            None => finding
-                .fix(format!("Use a Mantle id, e.g. `{}`", catalog.first().map_or("openai.gpt-5.5", |s| s.as_str()))),
+            None => finding.fix(format!(
+                "Set `model = \"{mantle}\"` if Mantle serves it (no catalog the rules know lists it), or a catalog id, e.g. `{}`",
+                catalog.first().map_or("openai.gpt-5.5", |s| s.as_str())
+            )),
         });
         return out;
     }
@@ -338,48 +340,148 @@ fn by_destination(ctx: &Session) -> Option<Outcome> {
     }
 }
 
-/// The id the user meant, when it is certain: a Runtime-style or bare id whose Mantle form is in the
-/// catalog, or a misspelling of a catalog id ([`spelling_near_miss`]) when the catalog is authoritative.
-/// Never a different model: not across generations, and not when Codex is newer than the rules and its
-/// own catalog could not be read.
-pub fn catalog_correction(ctx: &Session) -> Option<String> {
-    if ctx.prediction.bedrock != Some(BedrockKind::Mantle) || ctx.prediction.model_is_default {
-        return None;
-    }
-    let model = ctx.prediction.model.as_deref()?;
-    let catalog = ctx.model_catalog(BedrockKind::Mantle);
-    if catalog.iter().any(|m| m == model) {
-        return None;
-    }
-    let mantle = mantle_form(model);
-    if mantle != model && catalog.contains(&mantle) {
-        return Some(mantle);
-    }
-    if ctx.catalog_authority(BedrockKind::Mantle) == CatalogAuthority::Unverified
-        || ctx.rules.all_known_models().contains(&model)
-    {
-        return None;
-    }
-    spelling_near_miss(model, catalog.iter().map(String::as_str)).map(str::to_owned)
+/// What `fix` does about the model: the edit the remediation of [`run`] names, with its safety.
+/// Stripping Runtime decoration (a `us.`/`global.` prefix, a `-1:0` suffix) and correcting a certain
+/// misspelling are safe: the model stays the one the user chose. Picking another model or a cross-region
+/// inference profile is unsafe. Where the report only gives an example ("use a catalog id, e.g. …"), the
+/// fix waits for `--model`.
+enum Proposal {
+    Safe(String, Option<String>),
+    Unsafe(String, String),
+    NeedsModel(String, String),
 }
 
-/// `--model ID` sets the model (asked for); otherwise a certain correction is safe.
+fn proposal(ctx: &Session) -> Option<Proposal> {
+    let p = &ctx.prediction;
+    let model = p.model.clone()?;
+    let kind = match bedrock(ctx) {
+        Ok(kind) => kind,
+        Err(_) => return by_destination_proposal(ctx, &model),
+    };
+    let rules = &ctx.rules;
+    let version = &rules.version;
+    let catalog = ctx.model_catalog(kind);
+    let first = |fallback: &'static str| catalog.first().map_or(fallback, String::as_str).to_owned();
+    if p.model_is_default {
+        return (kind == BedrockKind::Mantle && !rules.has(Feature::BedrockModelCatalog)).then(|| {
+            Proposal::Unsafe(
+                "openai.gpt-oss-120b".to_owned(),
+                format!("Codex {version} has no Bedrock catalog; this picks a model"),
+            )
+        });
+    }
+    if catalog.contains(&model) {
+        return None;
+    }
+    let unverified = ctx.catalog_authority(kind) == CatalogAuthority::Unverified;
+    if kind == BedrockKind::Mantle && model.starts_with("anthropic.") {
+        return Some(Proposal::NeedsModel(first("openai.gpt-oss-120b"), "Mantle serves Claude on another API".into()));
+    }
+    if kind == BedrockKind::Runtime {
+        if catalog.is_empty() || unverified {
+            return None;
+        }
+        let profile = catalog.iter().find(|m| m.ends_with(&format!(".{}", mantle_form(&model))))?;
+        return Some(Proposal::Unsafe(
+            profile.clone(),
+            "a cross-region inference profile routes requests across the regions of its geography".into(),
+        ));
+    }
+    let mantle = mantle_form(&model);
+    let known = rules.all_known_models();
+    if mantle != model && model.trim() != mantle {
+        if catalog.contains(&mantle) {
+            return Some(Proposal::Safe(mantle, None));
+        }
+        if known.contains(&mantle.as_str()) {
+            let note = format!(
+                "`{mantle}` is the same model without Runtime decoration; it is not in Codex {version}'s catalog, so Codex warns about fallback metadata"
+            );
+            return Some(Proposal::Safe(mantle, Some(note)));
+        }
+        return Some(Proposal::Unsafe(
+            mantle,
+            format!(
+                "no catalog the rules know lists it (Codex {version}'s first entry is `{}`)",
+                first("openai.gpt-5.5")
+            ),
+        ));
+    }
+    if unverified {
+        return None;
+    }
+    if known.contains(&model.as_str()) {
+        return Some(Proposal::Unsafe(
+            first("openai.gpt-oss-120b"),
+            format!("another model: `{model}` is not in Codex {version}'s catalog"),
+        ));
+    }
+    match spelling_near_miss(&model, catalog.iter().map(String::as_str)) {
+        Some(near) => Some(Proposal::Safe(near.to_owned(), None)),
+        None => Some(Proposal::NeedsModel(
+            first("openai.gpt-5.5"),
+            format!("`{model}` is unknown and no catalog id is certainly the one meant"),
+        )),
+    }
+}
+
+/// [`proposal`] for a provider Codex does not run as Bedrock, after [`by_destination`].
+fn by_destination_proposal(ctx: &Session, model: &str) -> Option<Proposal> {
+    match ctx.prediction.destination.as_ref()? {
+        Destination::Mantle { .. } => {
+            let catalog = ctx.model_catalog(BedrockKind::Mantle);
+            if model.starts_with("anthropic.") {
+                let first = catalog.first().map_or("openai.gpt-oss-120b", String::as_str).to_owned();
+                return Some(Proposal::NeedsModel(first, "Mantle serves Claude on another API".into()));
+            }
+            let mantle = mantle_form(model);
+            (mantle != model).then_some(Proposal::Safe(mantle, None))
+        }
+        Destination::Runtime { .. } => {
+            let catalog = ctx.model_catalog(BedrockKind::Runtime);
+            if catalog.is_empty() || catalog.iter().any(|m| m == model) || model.starts_with("anthropic.") {
+                return None;
+            }
+            let profile = catalog.iter().find(|m| m.ends_with(&format!(".{}", mantle_form(model))))?;
+            (!RUNTIME_PREFIXES.iter().any(|p| model.starts_with(p))).then(|| {
+                Proposal::Unsafe(
+                    profile.clone(),
+                    "a cross-region inference profile routes requests across the regions of its geography".into(),
+                )
+            })
+        }
+        Destination::Other { .. } | Destination::OpenAi => None,
+    }
+}
+
+/// `--model ID` sets the model (asked for); otherwise the edit the report names, with its safety.
 fn fixes(ctx: &Session, options: &FixOptions) -> Vec<Fix> {
     let Some((file, path)) = locate_key(ctx, &["model"]) else { return Vec::new() };
     let set = |m: &str| Edit::Set { path: path.clone(), value: m.into() };
+    let title = |m: &str| format!("Set `model = \"{m}\"`");
     if let Some(model) = &options.model {
         if ctx.prediction.model.as_deref() != Some(model.as_str()) || ctx.prediction.model_is_default {
-            return vec![
-                Fix::unsafe_edit(CheckId::ModelId, format!("Set `model = \"{model}\"`"), file.clone(), set(model))
-                    .requested(true),
-            ];
+            return vec![Fix::unsafe_edit(CheckId::ModelId, title(model), file.clone(), set(model)).requested(true)];
         }
         return Vec::new();
     }
-    match catalog_correction(ctx) {
-        Some(m) => vec![Fix::safe(CheckId::ModelId, format!("Set `model = \"{m}\"`"), file.clone(), set(&m))],
-        None => Vec::new(),
-    }
+    let fix = match proposal(ctx) {
+        None => return Vec::new(),
+        Some(Proposal::Safe(m, note)) => {
+            let fix = Fix::safe(CheckId::ModelId, title(&m), file.clone(), set(&m));
+            match note {
+                Some(n) => fix.note(n),
+                None => fix,
+            }
+        }
+        Some(Proposal::Unsafe(m, note)) => {
+            Fix::unsafe_edit(CheckId::ModelId, title(&m), file.clone(), set(&m)).note(note)
+        }
+        Some(Proposal::NeedsModel(example, why)) => {
+            Fix::needs_flag(CheckId::ModelId, "--model", format!("Set `model` to a catalog id, e.g. `{example}`"), why)
+        }
+    };
+    vec![fix]
 }
 
 #[cfg(test)]

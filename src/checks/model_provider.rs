@@ -4,7 +4,7 @@
 use super::{Check, CheckMeta, Fixable, Kind, Runner, closest, report_fatal};
 use crate::catalog::Feature;
 use crate::codex::{AMAZON_BEDROCK_NAME, BedrockKind, MANTLE_PROVIDER, RUNTIME_PROVIDER, Route};
-use crate::fix::{Edit, Fix, FixOptions, locate_key};
+use crate::fix::{Change, Edit, Fix, FixOptions, Safety, locate_key};
 use crate::meta::CheckId;
 use crate::net::Destination;
 use crate::report::{Finding, Outcome};
@@ -46,7 +46,11 @@ fn run(ctx: &Session) -> Outcome {
     }
     let suggestion = closest(provider, candidates.iter().copied(), 4)
         .or_else(|| provider.to_ascii_lowercase().contains("bedrock").then_some(MANTLE_PROVIDER));
+    let own_table = ctx.config.get(&["model_providers", provider]).is_some();
     let remedy = match suggestion {
+        Some(s) if own_table => format!(
+            "Use the built-in id: `model_provider = \"{s}\"`, and rename `[model_providers.{provider}]` to `[model_providers.{s}]`"
+        ),
         Some(s) => format!("Use the built-in id: `model_provider = \"{s}\"`"),
         None => set_it.to_owned(),
     };
@@ -120,9 +124,61 @@ fn fixes(ctx: &Session, _options: &FixOptions) -> Vec<Fix> {
     else {
         return Vec::new();
     };
-    let custom = ctx.config.get(&["model_providers", provider]).is_some();
-    let fix = if custom { Fix::unsafe_edit } else { Fix::safe };
-    vec![fix(CheckId::ModelProvider, title(target), file.clone(), set(target))]
+    let Some(table) = ctx.config.get(&["model_providers", provider]) else {
+        return vec![Fix::safe(CheckId::ModelProvider, title(target), file.clone(), set(target))];
+    };
+    // The misspelt id has a table of its own: it is the built-in provider's table under the wrong name
+    // when it holds only keys the built-in provider takes (`aws.profile`, `aws.region`, …), and then it
+    // is renamed with the selector, in place, comments kept (renaming only the selector would orphan
+    // the profile and region). A table with other keys (`name`, `env_key`, …) defines a provider of its
+    // own: replacing it changes where requests go (unsafe, table kept).
+    let mut leaves = Vec::new();
+    leaf_keys(table.item, "", &mut leaves);
+    let overridable = ctx.rules.provider_overridable();
+    let foreign: Vec<&String> = leaves.iter().filter(|k| !overridable.contains(k)).collect();
+    if !foreign.is_empty() {
+        return vec![Fix::unsafe_edit(CheckId::ModelProvider, title(target), file.clone(), set(target)).note(format!(
+            "`[model_providers.{provider}]` defines a provider of its own ({}); it is kept, unused",
+            foreign.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+        ))];
+    }
+    let table_title =
+        format!("{} and rename `[model_providers.{provider}]` to `[model_providers.{target}]`", title(target));
+    let table_file = ctx.config.layer_path(table.layer).map(std::path::Path::to_path_buf);
+    if ctx.config.get(&["model_providers", target]).is_some() {
+        return vec![
+            Fix {
+                safety: Safety::Refused,
+                ..Fix::safe(CheckId::ModelProvider, table_title, file.clone(), set(target))
+            }
+            .note(format!(
+                "`[model_providers.{target}]` already exists: merge `[model_providers.{provider}]` into it by hand"
+            )),
+        ];
+    }
+    let Some(table_file) = table_file else { return Vec::new() };
+    let mut fix = Fix::safe(CheckId::ModelProvider, table_title, file.clone(), set(target));
+    let table_path = match &table.layer.source {
+        crate::context::codex_config::LayerSource::LegacyProfile(name) => {
+            vec!["profiles".to_owned(), name.clone(), "model_providers".to_owned(), provider.to_owned()]
+        }
+        _ => vec!["model_providers".to_owned(), provider.to_owned()],
+    };
+    fix.changes.push(Change::Edit { file: table_file, edit: Edit::Rename { path: table_path, to: target.to_owned() } });
+    vec![fix]
+}
+
+/// The dotted paths of the values under `item` (`aws.profile`, `aws.region`, …).
+fn leaf_keys(item: &toml_edit::Item, prefix: &str, out: &mut Vec<String>) {
+    match item.as_table_like() {
+        Some(table) => {
+            for (key, child) in table.iter() {
+                let path = if prefix.is_empty() { key.to_owned() } else { format!("{prefix}.{key}") };
+                leaf_keys(child, &path, out);
+            }
+        }
+        None => out.push(prefix.to_owned()),
+    }
 }
 
 /// A custom provider that reaches Bedrock with a bearer token becomes the built-in provider for the
@@ -134,7 +190,14 @@ fn migrate_custom(ctx: &Session) -> Option<Fix> {
     if p.route != Some(Route::Custom) {
         return None;
     }
-    let (builtin, region) = match p.destination.as_ref()? {
+    // Codex that stops before sending (its env_key is unset) has no endpoint; the table's base_url still
+    // says where the provider points.
+    let from_table = || {
+        let (url, _) = ctx.config.get_str(&["model_providers", p.table(), "base_url"]).ok().flatten()?;
+        crate::net::Target::parse(url).ok().map(|t| Destination::of(&t))
+    };
+    let destination = p.destination.clone().or_else(from_table)?;
+    let (builtin, region) = match &destination {
         Destination::Mantle { region } => (MANTLE_PROVIDER, region),
         Destination::Runtime { region } if ctx.rules.has(Feature::RuntimeProvider) => (RUNTIME_PROVIDER, region),
         _ => return None,

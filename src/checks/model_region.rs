@@ -3,7 +3,9 @@
 
 use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, quoted};
 use crate::codex::BedrockKind;
+use crate::fix::{Edit, Fix, FixOptions, locate_key};
 use crate::meta::CheckId;
+use crate::prediction::provider_path;
 use crate::report::{Finding, Outcome};
 use crate::session::Session;
 
@@ -13,13 +15,13 @@ pub const CHECK: Check = Check {
         id: CheckId::ModelRegion,
         group: "region",
         kind: Kind::Offline,
-        fixable: Fixable::No,
+        fixable: Fixable::Unsafe,
         lint: true,
         summary: "the model is offered in that region (catalog data with its verification date)",
         doc: include_str!("../../checks/model-region.md"),
     },
     run: Runner::Offline(run),
-    fixes: None,
+    fixes: Some(fixes),
 };
 
 fn run(ctx: &Session) -> Outcome {
@@ -56,8 +58,50 @@ fn run(ctx: &Session) -> Outcome {
                     quoted(regions),
                     data.verified
                 ))
-                .fix(format!("Set aws.region to {} or pick a model served in {region}", quoted(regions))),
+                .fix(format!(
+                    "Set `region` in `[model_providers.{}.aws]` to {}, or pick a model served in {region}",
+                    ctx.prediction.table(),
+                    quoted(regions)
+                )),
             )
         }
+    }
+}
+
+/// The model is not known to be served in the region: with `--unsafe`, the nearest supported region
+/// that serves it ([`super::region::closest_supported`]); where none qualifies, held for `--region`
+/// (or `--model`, for a model served where the user is).
+fn fixes(ctx: &Session, _options: &FixOptions) -> Vec<Fix> {
+    let Ok(BedrockKind::Mantle) = bedrock(ctx) else { return Vec::new() };
+    let (Some(model), Some(region)) = (&ctx.prediction.model, &ctx.prediction.region) else { return Vec::new() };
+    let region = region.value.trim();
+    let Some(regions) = ctx.rules.catalog().model_regions.models.get(model) else { return Vec::new() };
+    if regions.iter().any(|r| r == region) {
+        return Vec::new();
+    }
+    let logical = provider_path(BedrockKind::Mantle.id(), &["aws", "region"]);
+    let Some((file, path)) = locate_key(ctx, &logical) else { return Vec::new() };
+    match super::region::closest_supported(ctx, region) {
+        Ok(choice) if choice.region != region && regions.contains(&choice.region) => {
+            let title = format!("Set `{} = \"{}\"`", logical.join("."), choice.region);
+            let note = format!("`{model}` is not known to be served in {region}: {}", choice.why);
+            vec![
+                Fix::unsafe_edit(
+                    CheckId::ModelRegion,
+                    title,
+                    file,
+                    Edit::Set { path, value: choice.region.as_str().into() },
+                )
+                .note(note),
+            ]
+        }
+        _ => vec![Fix::needs_flag(
+            CheckId::ModelRegion,
+            "--region",
+            format!("Set `{}` to one of {}", logical.join("."), quoted(regions)),
+            format!(
+                "no supported region that serves `{model}` qualifies; or choose a model served in {region} (--model)"
+            ),
+        )],
     }
 }

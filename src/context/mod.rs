@@ -63,6 +63,8 @@ pub struct Options {
     /// What an earlier gather of the same run found about Codex: `fix` gathers several times and asks
     /// Codex (its version, its model catalog) only the first time, so every round sees the same facts.
     pub gathered_codex: Option<GatheredCodex>,
+    /// The regions a team policy allows (`lint --policy`): region suggestions stay within them.
+    pub allowed_regions: Option<Vec<String>>,
 }
 
 /// The facts about the installed Codex, as gathered once.
@@ -99,6 +101,7 @@ impl Default for Options {
             config_path: None,
             mode: Mode::Machine,
             gathered_codex: None,
+            allowed_regions: None,
         }
     }
 }

@@ -24,13 +24,21 @@ pub enum Edit {
         /// Key path from the document root.
         path: Vec<String>,
     },
+    /// Rename the last key of a path in place: its value, comments, place among its siblings and every
+    /// table header under it stay as they were. Refused when the new name is taken.
+    Rename {
+        /// Key path from the document root.
+        path: Vec<String>,
+        /// The new last key.
+        to: String,
+    },
 }
 
 impl Edit {
     /// The key path.
     pub fn path(&self) -> &[String] {
         match self {
-            Edit::Set { path, .. } | Edit::Remove { path } => path,
+            Edit::Set { path, .. } | Edit::Remove { path } | Edit::Rename { path, .. } => path,
         }
     }
 }
@@ -125,6 +133,7 @@ pub fn apply(text: &str, edits: &[Edit]) -> Result<String, EditError> {
         match edit {
             Edit::Set { path, value } => set(&mut doc, path, value.clone())?,
             Edit::Remove { path } => remove(&mut doc, path),
+            Edit::Rename { path, to } => rename(&mut doc, path, to)?,
         }
     }
     Ok(framing.restore(text, &doc.to_string()))
@@ -163,8 +172,84 @@ fn set(doc: &mut DocumentMut, path: &[String], value: Value) -> Result<(), EditE
         }
         Some(_) => return Err(shape("is a table, not a value")),
         None => {
-            table.insert(last, Item::Value(value));
+            if parents.is_empty() {
+                keep_file_header_first(doc);
+                doc.insert(last, Item::Value(value));
+            } else {
+                table.insert(last, Item::Value(value));
+            }
         }
+    }
+    Ok(())
+}
+
+/// A new top-level key prints before every table, so in a file of tables only it would land above the
+/// file's header comment (which is the first table's prefix). The comment block up to the last blank
+/// line before the first table moves to the top of the document, before the new key; the lines right
+/// above the header stay with it.
+fn keep_file_header_first(doc: &mut DocumentMut) {
+    if doc.as_table().iter().any(|(_, item)| item.is_value() || item.is_array_of_tables()) {
+        return;
+    }
+    let mut first: Option<(isize, String)> = None;
+    collect_first_table(doc.as_table(), &mut Vec::new(), &mut first);
+    let Some((_, path)) = first else { return };
+    let mut table: &mut Table = doc.as_table_mut();
+    for key in path.split('\u{0}').filter(|k| !k.is_empty()) {
+        let Some(next) = table.get_mut(key).and_then(Item::as_table_mut) else { return };
+        table = next;
+    }
+    let prefix = table.decor().prefix().and_then(|p| p.as_str()).unwrap_or("").to_owned();
+    let Some(cut) = prefix.rfind("\n\n").map(|i| i + 2) else { return };
+    table.decor_mut().set_prefix(prefix[cut..].to_owned());
+    let root = doc.as_table_mut().decor_mut();
+    let old = root.prefix().and_then(|p| p.as_str()).unwrap_or("").to_owned();
+    root.set_prefix(format!("{old}{}", &prefix[..cut]));
+}
+
+/// The printed (not implicit, not dotted) table with the lowest position, as a NUL-joined key path.
+fn collect_first_table(table: &Table, path: &mut Vec<String>, first: &mut Option<(isize, String)>) {
+    for (key, item) in table.iter() {
+        let Some(child) = item.as_table() else { continue };
+        path.push(key.to_owned());
+        if !child.is_implicit()
+            && !child.is_dotted()
+            && let Some(pos) = child.position()
+            && first.as_ref().is_none_or(|(p, _)| pos < *p)
+        {
+            *first = Some((pos, path.join("\u{0}")));
+        }
+        collect_first_table(child, path, first);
+        path.pop();
+    }
+}
+
+fn rename(doc: &mut DocumentMut, path: &[String], to: &str) -> Result<(), EditError> {
+    let (last, parents) = path.split_last().ok_or(EditError::EmptyPath)?;
+    let shape = |problem| EditError::Shape { path: path.join("."), problem };
+    // Standard and dotted tables only: an inline table's keys are one value, edited by hand.
+    let mut table: &mut Table = doc.as_table_mut();
+    for key in parents {
+        table = table.get_mut(key).and_then(Item::as_table_mut).ok_or_else(|| shape("is not under a [table]"))?;
+    }
+    if !table.contains_key(last) || last == to {
+        return Ok(());
+    }
+    if table.contains_key(to) {
+        return Err(shape("cannot be renamed: the new name is taken"));
+    }
+    // Every entry is taken out and put back in order, so the renamed one keeps its place.
+    let keys: Vec<String> = table.iter().map(|(k, _)| k.to_owned()).collect();
+    for k in keys {
+        let Some((key, item)) = table.remove_entry(&k) else { continue };
+        let key = if k == *last {
+            toml_edit::Key::new(to)
+                .with_leaf_decor(key.leaf_decor().clone())
+                .with_dotted_decor(key.dotted_decor().clone())
+        } else {
+            key
+        };
+        table.insert_formatted(&key, item);
     }
     Ok(())
 }
@@ -207,13 +292,16 @@ fn remove(doc: &mut DocumentMut, path: &[String]) {
     }
     let Some((key, item)) = table.get_key_value(last) else { return };
     let comments = comments_of(key, item);
-    // A dotted sibling (`aws.region = …`) does not print its key's leaf decor, so comments moved there
-    // would vanish: they go to a value or a `[table]` sibling, or else to the end of the document.
+    // A dotted sibling (`aws.region = …`) or an implicit table (`model_providers` above
+    // `[model_providers.amazon-bedrock.aws]`) does not print its key's leaf decor, so comments moved
+    // there would vanish: they go to a value or a `[table]` sibling; else, at the top level, to the top
+    // of the document (the root table's prefix: a file's header comment stays first); else to the end
+    // of the document.
     let next_key = table
         .iter()
         .skip_while(|(k, _)| *k != last.as_str())
         .nth(1)
-        .filter(|(_, item)| item.as_table().is_none_or(|t| !t.is_dotted()))
+        .filter(|(_, item)| item.as_table().is_none_or(|t| !t.is_dotted() && !t.is_implicit()))
         .map(|(k, _)| k.to_owned());
     table.remove(last);
     if comments.is_empty() {
@@ -224,6 +312,12 @@ fn remove(doc: &mut DocumentMut, path: &[String]) {
             let decor = next.leaf_decor_mut();
             let old = decor.prefix().and_then(|p| p.as_str()).unwrap_or("").to_owned();
             decor.set_prefix(format!("{comments}{old}"));
+        }
+        None if parents.is_empty() => {
+            let root = doc.as_table_mut().decor_mut();
+            let old = root.prefix().and_then(|p| p.as_str()).unwrap_or("").to_owned();
+            // A blank line after: the moved lines are the file's header, not the next table's comment.
+            root.set_prefix(format!("{old}{comments}\n"));
         }
         None => {
             // The last key of its table: its comments go to the end of the document, the one place
@@ -290,6 +384,33 @@ mod tests {
         assert_eq!(out, "[model_providers.amazon-bedrock]\n# why\n# built-in name\nbase_url = \"x\"\n\n[tui]\nn = 1\n");
         let last = apply("[a]\n# keep me\nk = 1 # and me\n", &[remove_edit("a.k")]).unwrap();
         assert!(last.contains("# keep me") && last.contains("# and me"), "{last}");
+        // The file's header comment, attached to a removed first key followed by tables only, stays on
+        // top (it once moved to an implicit table's key, which is never printed).
+        let top = "# header\nprofile = \"x\"  # why\n[model_providers.amazon-bedrock.aws]\nregion = \"us-east-1\"\n";
+        assert_eq!(
+            apply(top, &[remove_edit("profile")]).unwrap(),
+            "# header\n# why\n\n[model_providers.amazon-bedrock.aws]\nregion = \"us-east-1\"\n"
+        );
+        // A key added to a file of tables only goes after the file's header block, not above it.
+        let tables = "# header\n\n# ours\n[model_providers.amazon-bedrock.aws]\nregion = \"us-east-1\"\n";
+        assert_eq!(
+            apply(tables, &[set_edit("model_provider", "amazon-bedrock")]).unwrap(),
+            "# header\n\nmodel_provider = \"amazon-bedrock\"\n# ours\n[model_providers.amazon-bedrock.aws]\nregion = \"us-east-1\"\n"
+        );
+    }
+
+    #[test]
+    fn rename_keeps_comments_order_and_headers() {
+        let rename = |text: &str| {
+            let path = vec!["model_providers".to_owned(), "amazon_bedrock".to_owned()];
+            apply(text, &[Edit::Rename { path, to: "amazon-bedrock".into() }])
+        };
+        let text = "model_provider = \"x\"\n\n# ours\n[model_providers.amazon_bedrock.aws]  # header\nprofile = \"dev\" # sso\nregion = \"us-east-1\"\n\n[model_providers.other]\nname = \"o\"\n\n[tui]\nn = 1\n";
+        assert_eq!(rename(text).unwrap(), text.replace("amazon_bedrock", "amazon-bedrock"));
+        let dotted = "model_providers.amazon_bedrock.aws.region = \"us-east-1\" # r\nmodel = \"m\"\n";
+        assert_eq!(rename(dotted).unwrap(), dotted.replace("amazon_bedrock", "amazon-bedrock"));
+        let taken = "[model_providers.amazon_bedrock]\nx = 1\n[model_providers.amazon-bedrock]\ny = 2\n";
+        assert!(matches!(rename(taken), Err(EditError::Shape { .. })));
     }
 
     #[test]

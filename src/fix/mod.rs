@@ -28,6 +28,9 @@ pub enum Safety {
     /// Never applied, even with `--unsafe`: the fix would write something unsafe (a name that cannot be
     /// a file name or a TOML key). The note says why; the user has to do it by hand.
     Refused,
+    /// Applied only with a value the user gives by this flag (`--region`, `--model`): the report names
+    /// an example, but which region or model is right is the user's to say. Held with the reason.
+    NeedsFlag(&'static str),
 }
 
 /// What a fix changes on disk.
@@ -89,6 +92,18 @@ impl Fix {
     /// An unsafe single edit.
     pub fn unsafe_edit(check: CheckId, title: impl Into<String>, file: PathBuf, edit: Edit) -> Fix {
         Fix { safety: Safety::Unsafe, ..Fix::safe(check, title, file, edit) }
+    }
+
+    /// A fix that waits for a value by `flag`: `title` says what to do, `why` why it cannot be chosen.
+    pub fn needs_flag(check: CheckId, flag: &'static str, title: impl Into<String>, why: impl Into<String>) -> Fix {
+        Fix {
+            check,
+            title: title.into(),
+            safety: Safety::NeedsFlag(flag),
+            requested: false,
+            changes: Vec::new(),
+            note: Some(why.into()),
+        }
     }
 
     /// Marks the fix as asked for by flag.

@@ -195,6 +195,7 @@ fn session(config_path: &Path, profile: Option<&str>, options: &LintOptions) -> 
             scan_apps: false,
             config_path: Some(config_path.to_path_buf()),
             mode: Mode::Template,
+            allowed_regions: options.policy.as_ref().and_then(|p| p.allowed_regions.clone()),
             ..Options::default()
         },
         now: crate::live::unix_now(),

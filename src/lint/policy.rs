@@ -97,7 +97,7 @@ pub fn evaluate(policy: &Policy, ctx: &Session) -> Outcome {
                 "region `{region}` is not allowed by the team policy (allowed: {})",
                 allowed.join(", ")
             ))
-            .fix(format!("Pin one of {}", allowed.join(", ")))
+            .fix(format!("Set `region` in `[model_providers.{provider}.aws]` to one of {}", allowed.join(", ")))
             .at(located(&region_key)),
         );
     }

@@ -39,7 +39,7 @@ pub fn plan(ctx: &Session, options: &FixOptions) -> Plan {
         let enabled = match fix.safety {
             Safety::Safe => true,
             Safety::Unsafe => fix.requested || options.unsafe_fixes,
-            Safety::Refused => false,
+            Safety::Refused | Safety::NeedsFlag(_) => false,
         };
         if enabled {
             keys.into_iter().for_each(|k| {
@@ -274,7 +274,17 @@ pub fn run(inputs: &Inputs, request: &FixRequest) -> FixRun {
                 let why = f.note.as_deref().unwrap_or("unsafe to write");
                 out.push_str(&format!("held  {:<18} {} (refused: {why})\n", f.check, f.title));
             }
-            _ => out.push_str(&format!("held  {:<18} {} (unsafe: rerun with --unsafe)\n", f.check, f.title)),
+            Safety::NeedsFlag(flag) => {
+                let why = f.note.as_deref().map(|n| format!(": {n}")).unwrap_or_default();
+                out.push_str(&format!("held  {:<18} {} (needs {flag}{why})\n", f.check, f.title));
+            }
+            _ => {
+                out.push_str(&format!("held  {:<18} {} (unsafe: rerun with --unsafe)\n", f.check, f.title));
+                // What the unsafe fix would change beyond the repair (another model, a region chosen).
+                if let Some(note) = &f.note {
+                    out.push_str(&format!("      {:<18} {arrow} {note}\n", ""));
+                }
+            }
         }
     }
     let files = converged.files;
