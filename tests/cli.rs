@@ -719,3 +719,26 @@ fn custom_ca_with_sso_profile_names_each_clients_store() {
         .env("SSL_CERT_FILE", "/etc/proxy-ca.pem");
     assert_eq!(status(&keys.check_json("0.169.0", &[]), "auth-source"), "pass");
 }
+
+/// `iam` grants what `model-access` calls on Mantle (its own models list), and says where the action
+/// name comes from.
+#[test]
+fn iam_grants_mantles_models_list_and_names_its_source() {
+    let env = TestEnv::new().config(&bedrock_with_aws("region = \"us-east-1\""));
+    let run = env.run(&["iam", "--codex-version", "0.169.0"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let policy: Value = serde_json::from_str(&run.stdout).unwrap();
+    let actions: Vec<&str> = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()))
+        .collect();
+    assert!(actions.contains(&"bedrock-mantle:ListModels"), "{actions:?}");
+    assert!(!actions.contains(&"bedrock:ListFoundationModels"), "model-access does not call it on Mantle: {actions:?}");
+    assert!(
+        run.stderr.contains("AmazonBedrockMantleReadOnly") && run.stderr.contains("not confirmed"),
+        "{}",
+        run.stderr
+    );
+}
