@@ -766,3 +766,58 @@ fn dns_failures_name_the_host_and_the_sso_portal() {
     assert!(c["remediation"].as_str().unwrap().contains("portal.sso.eu-west-1.amazonaws.com"), "{text}");
     assert!(!c["remediation"].as_str().unwrap().contains("aws sso login"), "the token is valid: {text}");
 }
+
+/// An `SSL_CERT_FILE` without a certificate: the AWS SDK's TLS stack reads it from the process and
+/// would panic building its client; the live pass stops with a finding naming the file instead.
+#[test]
+fn an_ssl_cert_file_without_certificates_is_a_finding_not_a_crash() {
+    let Some(standin) = Standin::start(&[]) else { return };
+    let env = at(keys(TestEnv::new().config(CONFIG)), &standin);
+    let empty = env.home().join("empty.pem");
+    std::fs::write(&empty, "").unwrap();
+    let env = env.env("SSL_CERT_FILE", &empty.display().to_string());
+    let report = live_json(&env, "0.169.0", &[]);
+    let text = report["checks"].to_string();
+    assert!(!text.contains("crashed") && !text.contains("panicked"), "{text}");
+    let credentials = check(&report, "credentials");
+    assert_eq!(credentials["status"], "fail", "{credentials}");
+    assert!(
+        credentials.to_string().contains("SSL_CERT_FILE=")
+            && credentials.to_string().contains("holds no PEM certificate"),
+        "{credentials}"
+    );
+}
+
+/// A valid SSO token, the portal behind a certificate the SDK does not trust while `SSL_CERT_FILE` is
+/// set: the failure names the portal host as called, the profile, the certificate, and that Codex's
+/// credential client does not use the custom CA (openai/codex #43381).
+#[test]
+fn an_sso_portal_behind_an_untrusted_certificate_names_the_ca_store() {
+    let Some(standin) = Standin::start(&[]) else { return };
+    let badtls = standin.url("badtls");
+    let env = TestEnv::new()
+        .config(&CONFIG.replace("region = \"us-east-1\"", "region = \"us-east-1\"\nprofile = \"sso\""))
+        .aws_config(
+            "[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Dev\n\
+             [sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = eu-west-1\n",
+        )
+        .file(
+            &format!(".aws/sso/cache/{}.json", sha1_hex("corp")),
+            r#"{"accessToken":"valid-token","expiresAt":"2099-01-01T00:00:00Z"}"#,
+        )
+        .env("AWS_ENDPOINT_URL_SSO", &badtls)
+        .env("SSL_CERT_FILE", &standin.url("ca"))
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    let report = live_json(&env, "0.169.0", &["--select", "credentials"]);
+    let c = check(&report, "credentials");
+    let text = c.to_string();
+    let host = badtls.trim_start_matches("https://");
+    assert!(
+        text.contains(&format!(
+            "the SSO portal {host} of profile `sso` could not be reached: TLS certificate not trusted"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("SSL_CERT_FILE is set") && text.contains("#43381"), "{text}");
+    assert!(standin.requests().iter().all(|r| r["listener"] != "badtls"), "the token went to an untrusted host");
+}

@@ -65,8 +65,15 @@ pub fn credentials_error(ctx: &Session, e: &aws_credential_types::provider::erro
     if (cause != TransportCause::Other || text.contains("dispatch failure"))
         && let Some((sso_profile, host)) = sso_portal(ctx)
     {
+        // Behind a TLS-inspecting proxy: Codex's credential client does not use the custom CA (#43381).
+        let ca = [crate::env_vars::CODEX_CA_CERTIFICATE, crate::env_vars::SSL_CERT_FILE]
+            .into_iter()
+            .find(|v| ctx.env.trimmed(v).is_some())
+            .filter(|_| cause == TransportCause::Certificate)
+            .map(|v| format!("; {v} is set, but the AWS SDK client that fetches SSO credentials (Codex's too) uses the system/webpki root store, not that CA (openai/codex #43381)"))
+            .unwrap_or_default();
         return format!(
-            "the SSO portal {host} of profile `{sso_profile}` could not be reached: {} ({text})",
+            "the SSO portal {host} of profile `{sso_profile}` could not be reached: {} ({text}){ca}",
             cause.how()
         );
     }
@@ -74,17 +81,30 @@ pub fn credentials_error(ctx: &Session, e: &aws_credential_types::provider::erro
 }
 
 /// The SSO portal the SDK calls for the selected profile's chain: (the SSO profile, the portal host
-/// `portal.sso.<sso_region>.amazonaws.com`, the region from the profile or its `[sso-session]`).
+/// `portal.sso.<sso_region>.amazonaws.com`, the region from the profile or its `[sso-session]`, or the
+/// host of `AWS_ENDPOINT_URL_SSO` / `AWS_ENDPOINT_URL`).
 pub fn sso_portal(ctx: &Session) -> Option<(String, String)> {
     let set = ctx.aws.profiles.as_ref()?;
-    ctx.aws.sso_tokens.keys().find_map(|name| {
-        let profile = set.get_profile(name)?;
-        let region = profile.get("sso_region").or_else(|| {
-            profile.get("sso_session").and_then(|s| set.sso_session(s)).and_then(|s| s.get("sso_region"))
-        })?;
-        crate::net::is_region_name(region.trim())
-            .then(|| (name.clone(), format!("portal.sso.{}.amazonaws.com", region.trim())))
-    })
+    ctx.aws
+        .sso_tokens
+        .keys()
+        .find_map(|name| {
+            let profile = set.get_profile(name)?;
+            let region = profile.get("sso_region").or_else(|| {
+                profile.get("sso_session").and_then(|s| set.sso_session(s)).and_then(|s| s.get("sso_region"))
+            })?;
+            crate::net::is_region_name(region.trim())
+                .then(|| (name.clone(), format!("portal.sso.{}.amazonaws.com", region.trim())))
+        })
+        .map(|(name, default)| {
+            // aws-config sends the SSO call to an endpoint override when one is set, as for any client.
+            let overridden = [crate::env_vars::AWS_ENDPOINT_URL_SSO, crate::env_vars::AWS_ENDPOINT_URL]
+                .into_iter()
+                .find_map(|v| ctx.env.trimmed(v))
+                .and_then(|url| crate::net::Target::parse(url).ok())
+                .map(|t| t.authority());
+            (name, overridden.unwrap_or(default))
+        })
 }
 
 /// The remedy for a credentials failure message.

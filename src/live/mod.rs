@@ -101,7 +101,7 @@ impl Live {
             .iter()
             .filter_map(|k| ctx.env.trimmed(k).map(|v| ((*k).to_owned(), v.to_owned())))
             .collect();
-        let blocked = unsafe_files(ctx);
+        let blocked = unsafe_files(ctx).or_else(|| unusable_ssl_cert_file(ctx));
         let provider = match &p.auth {
             // Building the provider may already read the AWS files (the `.env` path loads a config).
             Some(auth) if blocked.is_none() => credentials_provider(ctx, auth.source, region.as_deref()).await,
@@ -308,6 +308,32 @@ fn unsafe_files(ctx: &Session) -> Option<String> {
     (!problems.is_empty()).then(|| {
         format!("{}; the AWS SDK and the TLS stack would block reading it, so no live check runs", problems.join("; "))
     })
+}
+
+/// `SSL_CERT_FILE` as the AWS SDK's TLS stack reads it: from the doctor's own process environment
+/// (rustls-native-certs), in place of the system roots. A file with no certificate makes it panic when
+/// the SDK builds its HTTP client ("no valid root certificates parsed"), so the live pass stops first
+/// with a finding naming the file. The shell's value is what the process holds; `.env` may show another.
+fn unusable_ssl_cert_file(ctx: &Session) -> Option<String> {
+    let value = ctx.env.get(SSL_CERT_FILE)?;
+    let shell =
+        value.shell_value.as_ref().or((value.origin == crate::codex::Origin::Process).then_some(&value.value))?;
+    let shell = shell.trim();
+    if shell.is_empty() {
+        return None;
+    }
+    let path = crate::context::aws_files::expand_home(shell, ctx.home.as_deref());
+    let why = match crate::context::files::read_capped(&path, crate::context::files::MAX_CA_BUNDLE_BYTES) {
+        Err(read) => crate::context::files::describe(&read).unwrap_or_else(|| "cannot be read".into()),
+        Ok((pem, _)) => match reqwest::Certificate::from_pem_bundle(&pem) {
+            Ok(certs) if !certs.is_empty() => return None,
+            Ok(_) => "holds no PEM certificate".into(),
+            Err(e) => format!("holds no readable certificate ({e})"),
+        },
+    };
+    Some(format!(
+        "SSL_CERT_FILE={shell} {why}: the AWS SDK's TLS stack reads it in place of the system roots and cannot start, so no live check runs"
+    ))
 }
 
 /// An environment (Codex's, or a copy of it) as aws-config takes one.
