@@ -370,38 +370,22 @@ fn dns_and_proxy_failures_are_named() {
         .env("HTTP_PROXY", "http://127.0.0.1:9");
     let report = live_json(&proxied, "0.169.0", &["--select", "responses-probe"]);
     assert_eq!(kind(&report, "responses-probe"), "proxy", "{}", check(&report, "responses-probe"));
-    // An unsupported region has no Mantle host: DNS fails. Run in a network namespace with only
-    // loopback, so the lookup fails at once and nothing leaves the machine.
-    if Command::new("unshare").args(["-n", "true"]).status().map(|s| !s.success()).unwrap_or(true) {
-        eprintln!("SKIP: DNS case needs `unshare -n`");
-        return;
-    }
+    // A host that does not resolve: DNS fails, in a network namespace with only loopback, so the
+    // lookup fails at once and nothing leaves the machine.
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join(".codex")).unwrap();
     std::fs::write(dir.path().join(".codex/config.toml"), CONFIG).unwrap();
-    let out = Command::new("unshare")
-        .args(["-n", "sh", "-c", "ip link set lo up 2>/dev/null; exec \"$@\"", "sh", common::BIN])
-        .args([
-            "check",
-            "--format",
-            "json",
-            "--codex-version",
-            "0.169.0",
-            "--timeout",
-            "3",
-            "--select",
-            "responses-probe",
-        ])
-        .env_clear()
-        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .env("HOME", dir.path())
-        .env("AWS_ACCESS_KEY_ID", AKID)
-        .env("AWS_SECRET_ACCESS_KEY", SECRET)
-        .env("AWS_ENDPOINT_URL_BEDROCK_MANTLE", "http://bedrock-mantle.xx-nowhere-1.invalid")
-        .output()
-        .unwrap();
-    let report: Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let Some(report) = isolated(
+        dir.path(),
+        &[
+            ("AWS_ACCESS_KEY_ID", AKID),
+            ("AWS_SECRET_ACCESS_KEY", SECRET),
+            ("AWS_ENDPOINT_URL_BEDROCK_MANTLE", "http://bedrock-mantle.xx-nowhere-1.invalid"),
+        ],
+        &["check", "--format", "json", "--codex-version", "0.169.0", "--timeout", "3", "--select", "responses-probe"],
+    ) else {
+        return;
+    };
     assert_eq!(kind(&report, "responses-probe"), "dns", "{}", check(&report, "responses-probe"));
 }
 
@@ -644,13 +628,15 @@ fn summary_and_findings(report: &Value, id: &str) -> String {
 #[test]
 fn live_failures_name_the_endpoint_and_the_cause() {
     let Some(standin) = Standin::start(&[]) else { return };
+    // STS, the Mantle list and the probe all pointed at `url`.
+    let all_at = |url: &str| {
+        keys(TestEnv::new().config(CONFIG))
+            .env("AWS_ENDPOINT_URL_STS", url)
+            .env("AWS_ENDPOINT_URL_BEDROCK_MANTLE", url)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+    };
     let port = closed_port();
-    let closed = format!("http://127.0.0.1:{port}");
-    let env = keys(TestEnv::new().config(CONFIG))
-        .env("AWS_ENDPOINT_URL_STS", &closed)
-        .env("AWS_ENDPOINT_URL_BEDROCK_MANTLE", &closed)
-        .env("AWS_EC2_METADATA_DISABLED", "true");
-    let report = live_json(&env, "0.169.0", &[]);
+    let report = live_json(&all_at(&format!("http://127.0.0.1:{port}")), "0.169.0", &[]);
     for id in ["sts-identity", "model-access", "responses-probe"] {
         let text = summary_and_findings(&report, id);
         assert!(text.contains(&format!("127.0.0.1:{port}: connection refused")), "{id}: {text}");
@@ -658,11 +644,7 @@ fn live_failures_name_the_endpoint_and_the_cause() {
     assert_eq!(kind(&report, "responses-probe"), "refused");
     let badtls = standin.url("badtls");
     let tls_host = badtls.trim_start_matches("https://").to_owned();
-    let env = keys(TestEnv::new().config(CONFIG))
-        .env("AWS_ENDPOINT_URL_STS", &badtls)
-        .env("AWS_ENDPOINT_URL_BEDROCK_MANTLE", &badtls)
-        .env("AWS_EC2_METADATA_DISABLED", "true");
-    let report = live_json(&env, "0.169.0", &[]);
+    let report = live_json(&all_at(&badtls), "0.169.0", &[]);
     for id in ["sts-identity", "model-access", "responses-probe"] {
         let text = summary_and_findings(&report, id);
         assert!(text.contains(&format!("{tls_host}: TLS certificate not trusted")), "{id}: {text}");

@@ -96,25 +96,15 @@ async fn mantle(ctx: &Session, live: &Live, model: &str) -> Outcome {
             None => out.push(Finding::warn(format!("{}: the answer of {url} is not a models list", answer.status))),
         },
         Ok(answer) => {
+            out.set("status", answer.status);
             let verdict = models_answer(answer.status, &answer.body, auth.is_bearer(), &region);
             out.set("kind", verdict.kind);
-            out.set("status", answer.status);
-            out.push(Finding {
-                status: verdict.status,
-                message: format!("Mantle: {}", verdict.message),
-                remediation: verdict.remediation,
-                location: None,
-            });
+            out.push(verdict.into_finding("Mantle: "));
         }
         Err(error) => {
             let verdict = transport_error(&error.to_string(), &target.host, live.timeout.as_secs_f64());
             out.set("kind", verdict.kind);
-            out.push(Finding {
-                status: verdict.status,
-                message: format!("Mantle: {}", verdict.message),
-                remediation: verdict.remediation,
-                location: None,
-            });
+            out.push(verdict.into_finding("Mantle: "));
         }
     }
     out

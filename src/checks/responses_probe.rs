@@ -32,10 +32,6 @@ fn run(ctx: Arc<Session>, live: Arc<Live>) -> LiveFuture {
     Box::pin(async move { check(&ctx, &live).await })
 }
 
-fn finding(v: Verdict) -> Finding {
-    Finding { status: v.status, message: v.message, remediation: v.remediation, location: None }
-}
-
 async fn check(ctx: &Session, live: &Live) -> Outcome {
     let p = &ctx.prediction;
     let (kind, target) = match request_target(ctx) {
@@ -76,10 +72,10 @@ async fn check(ctx: &Session, live: &Live) -> Outcome {
             if verdict.status == Status::Pass {
                 out.summary = verdict.message;
             } else {
-                out.push(finding(verdict));
+                out.push(verdict.into_finding(""));
             }
             if let Some(skew) = answer.date.and_then(|server| clock_skew(server, unix_now())) {
-                out.push(finding(skew));
+                out.push(skew.into_finding(""));
             }
         }
         Err(error) => {
@@ -99,7 +95,7 @@ async fn check(ctx: &Session, live: &Live) -> Outcome {
                 };
             }
             out.set("kind", verdict.kind);
-            out.push(finding(verdict));
+            out.push(verdict.into_finding(""));
         }
     }
     out

@@ -20,6 +20,16 @@ pub struct Verdict {
 }
 
 impl Verdict {
+    /// The report's finding, its message after `prefix` (`"STS: "`, `"Mantle: "`, or nothing).
+    pub fn into_finding(self, prefix: &str) -> crate::report::Finding {
+        crate::report::Finding {
+            status: self.status,
+            message: format!("{prefix}{}", self.message),
+            remediation: self.remediation,
+            location: None,
+        }
+    }
+
     fn fail(kind: &'static str, message: String, remediation: impl Into<String>) -> Verdict {
         Verdict { status: Status::Fail, kind, message, remediation: Some(remediation.into()) }
     }
