@@ -29,7 +29,7 @@ pub const CHECK: Check = Check {
         kind: Kind::Live,
         fixable: Fixable::No,
         lint: false,
-        summary: "the model is listed where Codex sends it: Mantle's own models list, or ListFoundationModels for the Runtime",
+        summary: "Mantle's own models list (Runtime: ListFoundationModels) lists the model",
         doc: include_str!("../../checks/model-access.md"),
     },
     run: Runner::Live(run),
