@@ -123,7 +123,8 @@ fn custom_ca_and_sdk_credentials(ctx: &Session, source: AuthSource) -> Option<Fi
     let mut name = ctx.aws_profile.name.clone();
     for _ in 0..8 {
         if let Some(key) = FETCHED_KEYS.iter().find(|k| ctx.aws_profile_get(&name, k).is_some()) {
-            fetched.push(format!("profile `{name}` ({key})"));
+            let from = if key.starts_with("sso") { "the SSO portal" } else { "STS" };
+            fetched.push(format!("profile `{name}` (`{key}`: fetched from {from})"));
         }
         match ctx.aws_profile_get(&name, "source_profile") {
             Some(next) if next != name => name = next.to_owned(),
@@ -131,12 +132,12 @@ fn custom_ca_and_sdk_credentials(ctx: &Session, source: AuthSource) -> Option<Fi
         }
     }
     if source == AuthSource::SdkChain && ctx.env.trimmed(AWS_WEB_IDENTITY_TOKEN_FILE).is_some() {
-        fetched.push("AWS_WEB_IDENTITY_TOKEN_FILE (STS)".into());
+        fetched.push("AWS_WEB_IDENTITY_TOKEN_FILE (fetched from STS)".into());
     }
     let first = fetched.first()?;
     Some(
         Finding::warn(format!(
-            "{} is trusted by Codex's model request only: the AWS SDK client that fetches the credentials of {first} (SSO portal or STS) uses the system/webpki root store, not this CA (openai/codex #43381). Behind a TLS-intercepting proxy the credential step fails with \"an error occurred while loading credentials\" while the model request would pass",
+            "{} is trusted by Codex's model request only: the AWS SDK client that fetches the credentials of {first} uses the system/webpki root store, not this CA (openai/codex #43381). Behind a TLS-intercepting proxy the credential step fails with \"an error occurred while loading credentials\" while the model request would pass",
             ca.join(" and ")
         ))
         .fix("Add the proxy's CA to the system trust store, or exempt the SSO portal and STS hosts from TLS interception; a Bedrock API key (AWS_BEARER_TOKEN_BEDROCK) needs no credential request"),
