@@ -384,6 +384,8 @@ fn iam(c: &Common) -> i32 {
         // escaped (`\u{…}` is plain text inside a JSON string, so the document stays valid).
         Ok(policy) => {
             let text = serde_json::to_string_pretty(&policy).unwrap_or_default() + "\n";
+            // stdout stays a policy document to paste; where an action comes from goes to stderr.
+            eprintln!("bedrock-doctor: note: {}", crate::iam::MANTLE_LIST_SOURCE);
             emit(&ctx.redactor.scrub(&text)).err().unwrap_or(0)
         }
         Err(why) => {

@@ -184,6 +184,12 @@ pub fn profile_not_configured() -> String {
     "ERROR: stream disconnected before completion: failed to load AWS credentials: the credentials provider was not properly configured".to_owned()
 }
 
+/// §5.3: the generic text behind which Codex hides an SSO profile without a usable cached token, a
+/// failing `credential_process` or a `login_session` without a login (E 0.169, the same since 0.124).
+pub fn credentials_load_error() -> String {
+    "ERROR: stream disconnected before completion: failed to load AWS credentials: an error occurred while loading credentials".to_owned()
+}
+
 /// §5.3: no credential source at all, with instance metadata disabled.
 pub fn no_credentials_imds_disabled() -> String {
     "ERROR: stream disconnected before completion: failed to load AWS credentials: the credential provider was not enabled".to_owned()

@@ -62,6 +62,8 @@ pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
 pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
 /// AWS SDK endpoint override for STS.
 pub const AWS_ENDPOINT_URL_STS: &str = "AWS_ENDPOINT_URL_STS";
+/// AWS SDK endpoint override for the SSO portal (the SSO credentials provider's GetRoleCredentials).
+pub const AWS_ENDPOINT_URL_SSO: &str = "AWS_ENDPOINT_URL_SSO";
 /// AWS SDK endpoint override for the Bedrock control plane.
 pub const AWS_ENDPOINT_URL_BEDROCK: &str = "AWS_ENDPOINT_URL_BEDROCK";
 /// Redirects the Responses probe (the doctor's own, in the SDK's naming scheme).

@@ -3,14 +3,25 @@
 //! Actions, as AWS documents them for Bedrock Mantle (OpenAI-compatible endpoints): inference needs
 //! `bedrock-mantle:CreateInference`; Bedrock API keys (bearer tokens) also need
 //! `bedrock-mantle:CallWithBearerToken` (granted on `*` by the managed policy
-//! AmazonBedrockMantleInferenceAccess). Model discovery for the doctor's `model-access` check needs
-//! `bedrock:ListFoundationModels`. Mantle's resource ARN format is not documented, so the policy scopes
-//! by region with `aws:RequestedRegion` instead of guessing ARNs.
+//! AmazonBedrockMantleInferenceAccess). The doctor's `model-access` check reads Mantle's own models
+//! list (`GET …/openai/v1/models`, the Bedrock user guide's "Get list of models": Mantle is listed through
+//! its OpenAI-compatible /models endpoint, the Runtime through ListFoundationModels). Its IAM action is
+//! `bedrock-mantle:ListModels`: that is the action Mantle names when it refuses the list (denials quoted
+//! in public reports), and the AWS managed policy AmazonBedrockMantleReadOnly grants it through
+//! `bedrock-mantle:List*`. Its row in the Service Authorization Reference (`list_bedrock-mantle`) was not
+//! read, so the name is stated with those sources, not as documented. Mantle's resource ARN format is
+//! not documented, so the policy scopes by region with `aws:RequestedRegion` instead of guessing ARNs.
 
 use serde_json::{Value, json};
 
 use crate::codex::{AuthMethod, BedrockKind};
 use crate::session::Session;
+
+/// The IAM action of Mantle's models list (`GET …/openai/v1/models`), which `model-access` reads.
+pub const MANTLE_LIST_ACTION: &str = "bedrock-mantle:ListModels";
+
+/// Where [`MANTLE_LIST_ACTION`] comes from, printed by `bedrock-doctor iam` next to the policy.
+pub const MANTLE_LIST_SOURCE: &str = "bedrock-mantle:ListModels (model-access reads Mantle's GET /openai/v1/models): the action Mantle names when it refuses that list; the AWS managed policy AmazonBedrockMantleReadOnly grants it through bedrock-mantle:List*. Its row in the Service Authorization Reference (list_bedrock-mantle) was not confirmed.";
 
 /// Why no policy can be given.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,10 +80,11 @@ pub fn policy(ctx: &Session) -> Result<Value, IamRefusal> {
             "Condition": in_region,
         }));
     }
+    // `model-access` on Mantle reads Mantle's own list; see the module documentation for the source.
     statements.push(json!({
         "Sid": "BedrockDoctorModelDiscovery",
         "Effect": "Allow",
-        "Action": ["bedrock:ListFoundationModels"],
+        "Action": [MANTLE_LIST_ACTION],
         "Resource": "*",
         "Condition": in_region,
     }));

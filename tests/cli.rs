@@ -992,3 +992,100 @@ fn lint_human_output_fits_80_columns_and_ascii_is_ascii() {
         }
     }
 }
+
+// ---- offline honesty about credentials (issue #12) ----
+
+const SSO_CONFIG: &str = "[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Dev\n\
+                          [sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n";
+
+fn sso_cache(env: TestEnv, json: &str) -> TestEnv {
+    use sha1::Digest;
+    let hex: String = sha1::Sha1::digest(b"corp").iter().map(|b| format!("{b:02x}")).collect();
+    env.file(&format!(".aws/sso/cache/{hex}.json"), json)
+}
+
+fn sso_env() -> TestEnv {
+    TestEnv::new().config(&bedrock_with_aws("profile = \"sso\"\nregion = \"us-east-1\"")).aws_config(SSO_CONFIG)
+}
+
+/// An SSO profile whose token cannot load: Codex stops with its generic credentials error (§5.3), the
+/// offline report says so and fails; a token the SDK can still refresh is not a certain failure.
+#[test]
+fn sso_tokens_that_cannot_load_are_predicted_as_codex_stopping() {
+    const GENERIC: &str = "ERROR: stream disconnected before completion: failed to load AWS credentials: an error occurred while loading credentials";
+    let expired = r#"{"accessToken":"t","expiresAt":"2025-01-01T00:00:00Z","region":"us-east-1","startUrl":"https://example.awsapps.com/start"}"#;
+    for (what, env) in [("no cache", sso_env()), ("expired", sso_cache(sso_env(), expired))] {
+        let run = env.run(&["check", "--offline", "--format", "json", "--codex-version", "0.169.0"]);
+        assert_eq!(run.code, 1, "{what}: {}", run.stdout);
+        let report: Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(prediction(&report)["codex_error"], GENERIC, "{what}");
+        assert_eq!(prediction(&report)["endpoint"], Value::Null, "{what}");
+        assert_eq!(status(&report, "aws-profile"), "fail", "{what}");
+        let human = env.run(&["check", "--offline", "--codex-version", "0.169.0"]).stdout;
+        assert!(!human.contains("Codex sends the request"), "{what}: {human}");
+        assert!(human.contains("aws sso login --profile sso"), "{what}: {human}");
+    }
+    // Refreshable (refresh token + client registration still valid): a warning, the request is predicted.
+    let refreshable = r#"{"accessToken":"t","expiresAt":"2025-01-01T00:00:00Z","refreshToken":"r","clientId":"c","clientSecret":"s","registrationExpiresAt":"2099-01-01T00:00:00Z"}"#;
+    let report = sso_cache(sso_env(), refreshable).check_json("0.169.0", &[]);
+    assert_eq!(prediction(&report)["codex_error"], Value::Null);
+    assert_eq!(status(&report, "aws-profile"), "warn");
+    // A valid token: nothing to say.
+    let valid = r#"{"accessToken":"t","expiresAt":"2099-01-01T00:00:00Z"}"#;
+    let report = sso_cache(sso_env(), valid).check_json("0.169.0", &[]);
+    assert_eq!(prediction(&report)["codex_error"], Value::Null);
+    assert_eq!(status(&report, "aws-profile"), "pass");
+}
+
+/// No credential source but instance metadata: offline the doctor cannot know whether this is EC2, so
+/// it warns what happens elsewhere instead of promising a request.
+#[test]
+fn no_credentials_with_instance_metadata_enabled_warn() {
+    let env = TestEnv::new().config(&bedrock_with_aws("region = \"us-east-1\""));
+    let report = env.check_json("0.169.0", &[]);
+    assert_eq!(status(&report, "auth-source"), "warn");
+    let text = report.to_string();
+    assert!(text.contains("only instance metadata is left"), "{text}");
+}
+
+/// A custom CA with SSO credentials: Codex's credential client does not use it (openai/codex #43381).
+#[test]
+fn custom_ca_with_sso_profile_names_each_clients_store() {
+    let valid = r#"{"accessToken":"t","expiresAt":"2099-01-01T00:00:00Z"}"#;
+    for var in ["CODEX_CA_CERTIFICATE", "SSL_CERT_FILE"] {
+        let report = sso_cache(sso_env(), valid).env(var, "/etc/proxy-ca.pem").check_json("0.169.0", &[]);
+        assert_eq!(status(&report, "auth-source"), "warn", "{var}");
+        let text = report.to_string();
+        assert!(text.contains(&format!("{var}=/etc/proxy-ca.pem is trusted by Codex's model request only")), "{text}");
+        assert!(text.contains("system/webpki root store"), "{text}");
+    }
+    // Static keys in the profile need no credential request: no warning.
+    let keys = TestEnv::new()
+        .config(&bedrock_with_aws("profile = \"dev\"\nregion = \"us-east-1\""))
+        .aws_credentials(&format!("[dev]\naws_access_key_id = AKIDPROFILEKEY1\naws_secret_access_key = {SECRET}\n"))
+        .env("SSL_CERT_FILE", "/etc/proxy-ca.pem");
+    assert_eq!(status(&keys.check_json("0.169.0", &[]), "auth-source"), "pass");
+}
+
+/// `iam` grants what `model-access` calls on Mantle (its own models list), and says where the action
+/// name comes from.
+#[test]
+fn iam_grants_mantles_models_list_and_names_its_source() {
+    let env = TestEnv::new().config(&bedrock_with_aws("region = \"us-east-1\""));
+    let run = env.run(&["iam", "--codex-version", "0.169.0"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let policy: Value = serde_json::from_str(&run.stdout).unwrap();
+    let actions: Vec<&str> = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()))
+        .collect();
+    assert!(actions.contains(&"bedrock-mantle:ListModels"), "{actions:?}");
+    assert!(!actions.contains(&"bedrock:ListFoundationModels"), "model-access does not call it on Mantle: {actions:?}");
+    assert!(
+        run.stderr.contains("AmazonBedrockMantleReadOnly") && run.stderr.contains("not confirmed"),
+        "{}",
+        run.stderr
+    );
+}

@@ -43,6 +43,11 @@ struct Standin {
 
 impl Standin {
     fn start(extra: &[&str]) -> Option<Standin> {
+        Standin::serving(&["openai.gpt-5.5", "openai.gpt-oss-120b-1:0"], extra)
+    }
+
+    /// A stand-in that serves (and lists) exactly `models`.
+    fn serving(models: &[&str], extra: &[&str]) -> Option<Standin> {
         let python = venv_python()?;
         let mut args = vec![
             concat!(env!("CARGO_MANIFEST_DIR"), "/tests/live/standin.py").to_owned(),
@@ -53,7 +58,7 @@ impl Standin {
             "--bearer".into(),
             BEARER.into(),
         ];
-        for model in ["openai.gpt-5.5", "openai.gpt-oss-120b-1:0"] {
+        for &model in models {
             args.extend(["--model".to_owned(), model.to_owned()]);
         }
         args.extend(extra.iter().map(|s| (*s).to_owned()));
@@ -365,38 +370,22 @@ fn dns_and_proxy_failures_are_named() {
         .env("HTTP_PROXY", "http://127.0.0.1:9");
     let report = live_json(&proxied, "0.169.0", &["--select", "responses-probe"]);
     assert_eq!(kind(&report, "responses-probe"), "proxy", "{}", check(&report, "responses-probe"));
-    // An unsupported region has no Mantle host: DNS fails. Run in a network namespace with only
-    // loopback, so the lookup fails at once and nothing leaves the machine.
-    if Command::new("unshare").args(["-n", "true"]).status().map(|s| !s.success()).unwrap_or(true) {
-        eprintln!("SKIP: DNS case needs `unshare -n`");
-        return;
-    }
+    // A host that does not resolve: DNS fails, in a network namespace with only loopback, so the
+    // lookup fails at once and nothing leaves the machine.
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join(".codex")).unwrap();
     std::fs::write(dir.path().join(".codex/config.toml"), CONFIG).unwrap();
-    let out = Command::new("unshare")
-        .args(["-n", "sh", "-c", "ip link set lo up 2>/dev/null; exec \"$@\"", "sh", common::BIN])
-        .args([
-            "check",
-            "--format",
-            "json",
-            "--codex-version",
-            "0.169.0",
-            "--timeout",
-            "3",
-            "--select",
-            "responses-probe",
-        ])
-        .env_clear()
-        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .env("HOME", dir.path())
-        .env("AWS_ACCESS_KEY_ID", AKID)
-        .env("AWS_SECRET_ACCESS_KEY", SECRET)
-        .env("AWS_ENDPOINT_URL_BEDROCK_MANTLE", "http://bedrock-mantle.xx-nowhere-1.invalid")
-        .output()
-        .unwrap();
-    let report: Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let Some(report) = isolated(
+        dir.path(),
+        &[
+            ("AWS_ACCESS_KEY_ID", AKID),
+            ("AWS_SECRET_ACCESS_KEY", SECRET),
+            ("AWS_ENDPOINT_URL_BEDROCK_MANTLE", "http://bedrock-mantle.xx-nowhere-1.invalid"),
+        ],
+        &["check", "--format", "json", "--codex-version", "0.169.0", "--timeout", "3", "--select", "responses-probe"],
+    ) else {
+        return;
+    };
     assert_eq!(kind(&report, "responses-probe"), "dns", "{}", check(&report, "responses-probe"));
 }
 
@@ -576,4 +565,241 @@ fn dotenv_credentials_file_is_read_by_the_sdk_chain() {
     let report = live_json(&env, "0.169.0", &[]);
     assert_eq!(check(&report, "credentials")["status"], "pass", "{report:#}");
     assert_eq!(check(&report, "sts-identity")["details"]["account"], "123456789012", "{report:#}");
+}
+
+/// `model-access` on Mantle's own list: the stand-in serves and lists exactly A and B (B is not an
+/// OpenAI model, so ListFoundationModels by provider would not list it); A passes, naming it; C fails,
+/// naming what Mantle serves. The list request is signed for `bedrock-mantle` and verified by botocore.
+#[test]
+fn model_access_names_exactly_what_mantle_lists() {
+    const A: &str = "openai.gpt-5.5";
+    const B: &str = "qwen.qwen3-coder-30b-a3b-instruct";
+    let Some(standin) = Standin::serving(&[A, B], &["--credentials", &format!("AKIDNOLISTACCESS:{SECRET}")]) else {
+        return;
+    };
+    let env = at(keys(TestEnv::new().config(CONFIG)), &standin);
+    let report = live_json(&env, "0.169.0", &["--select", "model-access"]);
+    let access = check(&report, "model-access");
+    // `info`: passed, with the note that the endpoint override redirected the call.
+    assert_eq!(access["status"], "info", "{access}");
+    assert_eq!(access["details"]["listed"], serde_json::json!([A, B]), "{access}");
+    assert!(access["summary"].as_str().unwrap().contains(&format!("`{A}`")), "{access}");
+    let lists: Vec<Value> = standin.requests().into_iter().filter(|r| r["route"] == "mantle.models").collect();
+    assert_eq!(lists.len(), 1, "one models list request: {lists:?}");
+    assert_eq!(lists[0]["path"], "/openai/v1/models");
+    assert_eq!(lists[0]["auth"]["service"], "bedrock-mantle", "{lists:?}");
+    assert_eq!(lists[0]["verified"], true, "botocore verified the signature: {lists:?}");
+    assert!(standin.requests().iter().all(|r| r["route"] != "bedrock.ListFoundationModels"), "Mantle only");
+
+    let other = at(keys(TestEnv::new().config(&CONFIG.replace(A, "openai.gpt-oss-20b"))), &standin);
+    let report = live_json(&other, "0.169.0", &["--select", "model-access"]);
+    let access = check(&report, "model-access");
+    assert_eq!(access["status"], "fail", "{access}");
+    let text = access.to_string();
+    assert!(text.contains("openai.gpt-oss-20b") && text.contains(A) && text.contains(B), "{text}");
+
+    // The same list with the bearer token Codex would send.
+    let bearer = at(TestEnv::new().config(CONFIG).env("AWS_BEARER_TOKEN_BEDROCK", BEARER), &standin);
+    let access = check(&live_json(&bearer, "0.169.0", &["--select", "model-access"]), "model-access").clone();
+    assert_eq!(access["details"]["listed"], serde_json::json!([A, B]), "{access}");
+
+    // Not allowed to list: a warning naming the IAM action Mantle names.
+    let denied = at(
+        TestEnv::new().config(CONFIG).env("AWS_ACCESS_KEY_ID", "AKIDNOLISTACCESS").env("AWS_SECRET_ACCESS_KEY", SECRET),
+        &standin,
+    );
+    let access = check(&live_json(&denied, "0.169.0", &["--select", "model-access"]), "model-access").clone();
+    assert_eq!(access["status"], "warn", "{access}");
+    assert!(access.to_string().contains("bedrock-mantle:ListModels"), "{access}");
+}
+
+/// A closed loopback port: bound, then released.
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn summary_and_findings(report: &Value, id: &str) -> String {
+    let c = check(report, id);
+    format!("{} {}", c["summary"], c["details"]["findings"])
+}
+
+/// Each live failure names the endpoint (host as parsed) and how it failed: connection refused on a
+/// closed port, an untrusted self-signed certificate, for STS, the Mantle list and the probe alike.
+#[test]
+fn live_failures_name_the_endpoint_and_the_cause() {
+    let Some(standin) = Standin::start(&[]) else { return };
+    // STS, the Mantle list and the probe all pointed at `url`.
+    let all_at = |url: &str| {
+        keys(TestEnv::new().config(CONFIG))
+            .env("AWS_ENDPOINT_URL_STS", url)
+            .env("AWS_ENDPOINT_URL_BEDROCK_MANTLE", url)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+    };
+    let port = closed_port();
+    let report = live_json(&all_at(&format!("http://127.0.0.1:{port}")), "0.169.0", &[]);
+    for id in ["sts-identity", "model-access", "responses-probe"] {
+        let text = summary_and_findings(&report, id);
+        assert!(text.contains(&format!("127.0.0.1:{port}: connection refused")), "{id}: {text}");
+    }
+    assert_eq!(kind(&report, "responses-probe"), "refused");
+    let badtls = standin.url("badtls");
+    let tls_host = badtls.trim_start_matches("https://").to_owned();
+    let report = live_json(&all_at(&badtls), "0.169.0", &[]);
+    for id in ["sts-identity", "model-access", "responses-probe"] {
+        let text = summary_and_findings(&report, id);
+        assert!(text.contains(&format!("{tls_host}: TLS certificate not trusted")), "{id}: {text}");
+        assert!(!text.contains("resolve"), "{id}: {text}");
+    }
+    // Nothing with a credential reached the untrusted listener.
+    assert!(standin.requests().iter().all(|r| r["listener"] != "badtls"), "{:?}", standin.requests());
+}
+
+/// Runs the doctor in a network namespace with only loopback: every DNS lookup fails at once and
+/// nothing leaves the machine. `None` when `unshare -n` is not available.
+fn isolated(home: &std::path::Path, envs: &[(&str, &str)], args: &[&str]) -> Option<Value> {
+    if Command::new("unshare").args(["-n", "true"]).status().map(|s| !s.success()).unwrap_or(true) {
+        eprintln!("SKIP: needs `unshare -n`");
+        return None;
+    }
+    let out = Command::new("unshare")
+        .args(["-n", "sh", "-c", "ip link set lo up 2>/dev/null; exec \"$@\"", "sh", common::BIN])
+        .args(args)
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .env("HOME", home)
+        .envs(envs.iter().copied())
+        .output()
+        .unwrap();
+    Some(
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr))),
+    )
+}
+
+/// DNS failures in a supported region (us-east-1) for STS, the Mantle list and the probe: named as DNS
+/// failures of the host, never as "an unsupported region". An SSO profile whose portal cannot be
+/// reached names the profile and the portal host.
+#[test]
+fn dns_failures_name_the_host_and_the_sso_portal() {
+    let Some(_) = venv_python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".codex")).unwrap();
+    std::fs::write(dir.path().join(".codex/config.toml"), CONFIG).unwrap();
+    let args = [
+        "check",
+        "--format",
+        "json",
+        "--codex-version",
+        "0.169.0",
+        "--timeout",
+        "3",
+        "--select",
+        "sts-identity,model-access,responses-probe",
+    ];
+    let Some(report) = isolated(
+        dir.path(),
+        &[
+            ("AWS_ACCESS_KEY_ID", AKID),
+            ("AWS_SECRET_ACCESS_KEY", SECRET),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("AWS_ENDPOINT_URL_BEDROCK_MANTLE", "https://bedrock-mantle.us-east-1.invalid"),
+        ],
+        &args,
+    ) else {
+        return;
+    };
+    for (id, host) in [
+        ("sts-identity", "sts.us-east-1.amazonaws.com"),
+        ("model-access", "bedrock-mantle.us-east-1.invalid"),
+        ("responses-probe", "bedrock-mantle.us-east-1.invalid"),
+    ] {
+        let text = summary_and_findings(&report, id);
+        assert!(text.contains(&format!("{host} does not resolve: DNS resolution failed")), "{id}: {text}");
+        assert!(!text.contains("unsupported region"), "{id}: {text}");
+    }
+    // SSO: a valid cached token, and the portal does not resolve.
+    let config = CONFIG.replace("region = \"us-east-1\"", "region = \"us-east-1\"\nprofile = \"sso\"");
+    std::fs::write(dir.path().join(".codex/config.toml"), config).unwrap();
+    std::fs::create_dir_all(dir.path().join(".aws/sso/cache")).unwrap();
+    std::fs::write(
+        dir.path().join(".aws/config"),
+        "[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Dev\n\
+         [sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = eu-west-1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join(format!(".aws/sso/cache/{}.json", sha1_hex("corp"))),
+        r#"{"accessToken":"valid-token","expiresAt":"2099-01-01T00:00:00Z","region":"eu-west-1","startUrl":"https://example.awsapps.com/start"}"#,
+    )
+    .unwrap();
+    let Some(report) = isolated(
+        dir.path(),
+        &[("AWS_EC2_METADATA_DISABLED", "true")],
+        &["check", "--format", "json", "--codex-version", "0.169.0", "--timeout", "3", "--select", "credentials"],
+    ) else {
+        return;
+    };
+    let c = check(&report, "credentials");
+    let text = c.to_string();
+    assert_eq!(c["status"], "fail", "{text}");
+    assert!(
+        text.contains("SSO portal portal.sso.eu-west-1.amazonaws.com of profile `sso` could not be reached"),
+        "{text}"
+    );
+    assert!(c["remediation"].as_str().unwrap().contains("portal.sso.eu-west-1.amazonaws.com"), "{text}");
+    assert!(!c["remediation"].as_str().unwrap().contains("aws sso login"), "the token is valid: {text}");
+}
+
+/// An `SSL_CERT_FILE` without a certificate: the AWS SDK's TLS stack reads it from the process and
+/// would panic building its client; the live pass stops with a finding naming the file instead.
+#[test]
+fn an_ssl_cert_file_without_certificates_is_a_finding_not_a_crash() {
+    let Some(standin) = Standin::start(&[]) else { return };
+    let env = at(keys(TestEnv::new().config(CONFIG)), &standin);
+    let empty = env.home().join("empty.pem");
+    std::fs::write(&empty, "").unwrap();
+    let env = env.env("SSL_CERT_FILE", &empty.display().to_string());
+    let report = live_json(&env, "0.169.0", &[]);
+    let text = report["checks"].to_string();
+    assert!(!text.contains("crashed") && !text.contains("panicked"), "{text}");
+    let credentials = check(&report, "credentials");
+    assert_eq!(credentials["status"], "fail", "{credentials}");
+    assert!(
+        credentials.to_string().contains("SSL_CERT_FILE=")
+            && credentials.to_string().contains("holds no PEM certificate"),
+        "{credentials}"
+    );
+}
+
+/// A valid SSO token, the portal behind a certificate the SDK does not trust while `SSL_CERT_FILE` is
+/// set: the failure names the portal host as called, the profile, the certificate, and that Codex's
+/// credential client does not use the custom CA (openai/codex #43381).
+#[test]
+fn an_sso_portal_behind_an_untrusted_certificate_names_the_ca_store() {
+    let Some(standin) = Standin::start(&[]) else { return };
+    let badtls = standin.url("badtls");
+    let env = TestEnv::new()
+        .config(&CONFIG.replace("region = \"us-east-1\"", "region = \"us-east-1\"\nprofile = \"sso\""))
+        .aws_config(
+            "[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Dev\n\
+             [sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = eu-west-1\n",
+        )
+        .file(
+            &format!(".aws/sso/cache/{}.json", sha1_hex("corp")),
+            r#"{"accessToken":"valid-token","expiresAt":"2099-01-01T00:00:00Z"}"#,
+        )
+        .env("AWS_ENDPOINT_URL_SSO", &badtls)
+        .env("SSL_CERT_FILE", &standin.url("ca"))
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    let report = live_json(&env, "0.169.0", &["--select", "credentials"]);
+    let c = check(&report, "credentials");
+    let text = c.to_string();
+    let host = badtls.trim_start_matches("https://");
+    assert!(
+        text.contains(&format!(
+            "the SSO portal {host} of profile `sso` could not be reached: TLS certificate not trusted"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("SSL_CERT_FILE is set") && text.contains("#43381"), "{text}");
+    assert!(standin.requests().iter().all(|r| r["listener"] != "badtls"), "the token went to an untrusted host");
 }

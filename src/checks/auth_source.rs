@@ -5,8 +5,9 @@ use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, report_fatal};
 use crate::catalog::Feature;
 use crate::codex::{AuthMethod, AuthSource};
 use crate::context::ManagedAuth;
-use crate::env_vars::OPENAI_API_KEY;
+use crate::env_vars::{AWS_WEB_IDENTITY_TOKEN_FILE, CODEX_CA_CERTIFICATE, OPENAI_API_KEY, SSL_CERT_FILE};
 use crate::meta::CheckId;
+use crate::prediction::auth::{imds_disabled, sdk_chain_has_source};
 use crate::report::{Finding, Outcome};
 use crate::session::Session;
 
@@ -99,6 +100,50 @@ fn not_run_as_bedrock(ctx: &Session) -> Outcome {
     out
 }
 
+/// Profile keys whose credentials the SDK fetches over HTTPS itself (SSO portal, STS).
+const FETCHED_KEYS: &[&str] =
+    &["sso_session", "sso_start_url", "role_arn", "web_identity_token_file", "credential_source"];
+
+/// A custom CA meets credentials the AWS SDK fetches itself (SSO, STS). Codex's model request trusts
+/// `CODEX_CA_CERTIFICATE`/`SSL_CERT_FILE`; the SDK's own HTTP client, which fetches SSO and STS
+/// credentials, keeps its built-in roots (user report openai/codex #43381, docs/codex-behaviour.md).
+fn custom_ca_and_sdk_credentials(ctx: &Session, source: AuthSource) -> Option<Finding> {
+    if !matches!(source, AuthSource::ConfigProfile | AuthSource::SdkChain) {
+        return None;
+    }
+    let ca: Vec<String> = [CODEX_CA_CERTIFICATE, SSL_CERT_FILE]
+        .iter()
+        .filter_map(|v| ctx.env.trimmed(v).map(|p| format!("{v}={p}")))
+        .collect();
+    if ca.is_empty() {
+        return None;
+    }
+    // The selected profile and its source_profile chain (the SSO cache map follows the same chain).
+    let mut fetched: Vec<String> = Vec::new();
+    let mut name = ctx.aws_profile.name.clone();
+    for _ in 0..8 {
+        if let Some(key) = FETCHED_KEYS.iter().find(|k| ctx.aws_profile_get(&name, k).is_some()) {
+            let from = if key.starts_with("sso") { "the SSO portal" } else { "STS" };
+            fetched.push(format!("profile `{name}` (`{key}`: fetched from {from})"));
+        }
+        match ctx.aws_profile_get(&name, "source_profile") {
+            Some(next) if next != name => name = next.to_owned(),
+            _ => break,
+        }
+    }
+    if source == AuthSource::SdkChain && ctx.env.trimmed(AWS_WEB_IDENTITY_TOKEN_FILE).is_some() {
+        fetched.push("AWS_WEB_IDENTITY_TOKEN_FILE (fetched from STS)".into());
+    }
+    let first = fetched.first()?;
+    Some(
+        Finding::warn(format!(
+            "{} is trusted by Codex's model request only: the AWS SDK client that fetches the credentials of {first} uses the system/webpki root store, not this CA (openai/codex #43381). Behind a TLS-intercepting proxy the credential step fails with \"an error occurred while loading credentials\" while the model request would pass",
+            ca.join(" and ")
+        ))
+        .fix("Add the proxy's CA to the system trust store, or exempt the SSO portal and STS hosts from TLS interception; a Bedrock API key (AWS_BEARER_TOKEN_BEDROCK) needs no credential request"),
+    )
+}
+
 fn run(ctx: &Session) -> Outcome {
     if bedrock(ctx).is_err() {
         return not_run_as_bedrock(ctx);
@@ -160,6 +205,21 @@ fn run(ctx: &Session) -> Outcome {
             rules.version
         ))),
         _ => {}
+    }
+    if let Some(finding) = custom_ca_and_sdk_credentials(ctx, auth.source) {
+        out.push(finding);
+    }
+    if auth.source == AuthSource::SdkChain
+        && !sdk_chain_has_source(ctx)
+        && !imds_disabled(ctx)
+        && ctx.prediction.fatal.is_empty()
+    {
+        out.push(
+            Finding::warn(
+                "no credentials in the environment, the AWS files, web identity or a container: only instance metadata is left. On EC2 with a role Codex signs with it; anywhere else it waits about 25 s and stops with \"failed to load AWS credentials: an error occurred while loading credentials\"",
+            )
+            .fix("Give Codex credentials: `aws sso login --profile NAME` and set aws.profile, or export AWS_BEARER_TOKEN_BEDROCK"),
+        );
     }
     if ctx.env.trimmed(OPENAI_API_KEY).is_some() {
         out.push(Finding::info("OPENAI_API_KEY is set but plays no part with the Bedrock provider"));

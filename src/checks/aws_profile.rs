@@ -2,7 +2,7 @@
 //! token-cache expiry, `credential_process` present, role chains complete. Codex hides all of these
 //! behind "an error occurred while loading credentials" (reference §5.3).
 
-use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, closest, report_fatal};
+use super::{Check, CheckMeta, Fixable, Kind, Runner, bedrock, closest, headline, report_fatal};
 use crate::codex::ProfileSource;
 use crate::codex::{AuthMethod, AuthSource, PROFILE_CREDENTIAL_KEYS};
 use crate::fix::{Edit, Fix, FixOptions, locate_key};
@@ -54,7 +54,9 @@ fn run(ctx: &Session) -> Outcome {
         }
         None => format!("Create it with `aws configure sso --profile {name}` (profiles found: {})", known.join(", ")),
     };
-    report_fatal(ctx, CheckId::AwsProfile, &mut out, &remedy);
+    if set.get_profile(name).is_none() {
+        report_fatal(ctx, CheckId::AwsProfile, &mut out, &remedy);
+    }
     if name.is_empty() {
         out.push(
             Finding::fail("aws.profile is set to an empty string: the SDK looks for a profile named \"\"")
@@ -85,23 +87,38 @@ fn run(ctx: &Session) -> Outcome {
         );
     }
     // SSO tokens of the profile and its source chain.
+    // The prediction says Codex stops on a token that cannot load (a fact of the context, decided in
+    // `prediction::auth`): that finding fails and carries Codex's text; an expired token the SDK can
+    // still refresh only warns.
+    let stops = ctx.prediction.fatal_for(CheckId::AwsProfile).next().map(|f| f.text.clone());
+    if let Some(text) = &stops {
+        out.set("codex_error", text.clone());
+    }
     for (profile_name, token) in &ctx.aws.sso_tokens {
         let login = format!("aws sso login --profile {profile_name}");
-        match (token.expires_at, &token.problem) {
-            (Some(exp), _) if exp <= ctx.now => out.push(
-                Finding::warn(format!(
-                    "the SSO token of profile `{profile_name}` expired at {} ({} ago); Codex will say only \"an error occurred while loading credentials\"",
-                    format_utc(exp),
-                    human_duration(exp - ctx.now)
-                ))
-                .fix(login),
+        let cause = match (token.expires_at, &token.problem) {
+            (Some(exp), _) if exp <= ctx.now => format!(
+                "the SSO token of profile `{profile_name}` expired at {} ({} ago)",
+                format_utc(exp),
+                human_duration(exp - ctx.now)
             ),
-            (Some(exp), _) => out.set("sso_token_expires", format_utc(exp)),
-            (None, Some(problem)) => out.push(
-                Finding::warn(format!("no usable cached SSO token for profile `{profile_name}` ({problem})")).fix(login),
-            ),
-            (None, None) => {}
-        }
+            (Some(exp), _) => {
+                out.set("sso_token_expires", format_utc(exp));
+                continue;
+            }
+            (None, Some(problem)) => format!("no usable cached SSO token for profile `{profile_name}` ({problem})"),
+            (None, None) => continue,
+        };
+        let finding = match &stops {
+            Some(text) if token.unusable_at(ctx.now) => {
+                Finding::fail(format!("{cause}; Codex stops: {}", headline(text)))
+            }
+            _ if token.refresh_until.is_some() => Finding::warn(format!(
+                "{cause}; the SDK will try to refresh it with the cached refresh token (needs the SSO OIDC endpoint), otherwise Codex says only \"an error occurred while loading credentials\""
+            )),
+            _ => Finding::warn(format!("{cause}; Codex will say only \"an error occurred while loading credentials\"")),
+        };
+        out.push(finding.fix(login));
     }
     for (command, found) in &ctx.aws.process_commands {
         if !found {

@@ -5,15 +5,11 @@
 use std::sync::Arc;
 
 use super::{Check, CheckMeta, Fixable, Kind, LiveFuture, Runner};
-use crate::codex::AuthSource;
-use crate::codex::BedrockKind;
-use crate::context::ManagedAuth;
-use crate::env_vars::{ALL_PROXY_VARS, AWS_BEARER_TOKEN_BEDROCK, HTTP_PROXY_VARS, HTTPS_PROXY_VARS};
+use crate::env_vars::{ALL_PROXY_VARS, HTTP_PROXY_VARS, HTTPS_PROXY_VARS};
 use crate::live::classify::{Verdict, clock_skew, responses_answer, transport_error};
-use crate::live::probe::{self, Auth, MANTLE_ENDPOINT_OVERRIDE};
-use crate::live::{Live, Resolved, unix_now};
+use crate::live::probe::{self, MANTLE_ENDPOINT_OVERRIDE};
+use crate::live::{Live, request_target, unix_now};
 use crate::meta::CheckId;
-use crate::net::Destination;
 use crate::report::{Finding, Outcome, Status};
 use crate::session::Session;
 
@@ -36,77 +32,28 @@ fn run(ctx: Arc<Session>, live: Arc<Live>) -> LiveFuture {
     Box::pin(async move { check(&ctx, &live).await })
 }
 
-fn finding(v: Verdict) -> Finding {
-    Finding { status: v.status, message: v.message, remediation: v.remediation, location: None }
-}
-
 async fn check(ctx: &Session, live: &Live) -> Outcome {
     let p = &ctx.prediction;
-    let Some(endpoint) = &p.endpoint else {
-        return Outcome::skip(super::no_request(p));
+    let (kind, target) = match request_target(ctx) {
+        Ok(found) => found,
+        Err(why) => return Outcome::skip(why),
     };
-    // A custom provider pointed at Bedrock is probed as Codex would call it: its URL, its bearer token.
-    let kind = p.bedrock.or(match p.destination {
-        Some(Destination::Mantle { .. }) => Some(BedrockKind::Mantle),
-        Some(Destination::Runtime { .. }) => Some(BedrockKind::Runtime),
-        _ => None,
-    });
-    let Some(kind) = kind else {
-        return Outcome::skip("the request does not go to Amazon Bedrock: the doctor sends no credentials there");
-    };
-    let (Some(auth), Some(model)) = (&p.auth, &p.model) else {
-        return Outcome::skip("no credentials or model predicted");
-    };
-    let target = match probe::target(endpoint, ctx.env.trimmed(MANTLE_ENDPOINT_OVERRIDE)) {
-        Ok(t) => t,
-        Err(why) => return Outcome::skip(why.to_string()),
-    };
+    let Some(model) = &p.model else { return Outcome::skip("no model predicted") };
     let http = match &live.http {
         Ok(client) => client,
         Err(e) => return Outcome::pass("").with(Finding::fail(format!("cannot set up HTTPS: {e}"))),
     };
-    let bearer_token = match auth.source {
-        AuthSource::EnvBearer | AuthSource::DotenvBearer => {
-            ctx.env.trimmed(AWS_BEARER_TOKEN_BEDROCK).map(str::to_owned)
-        }
-        AuthSource::ManagedApiKey => match &ctx.auth_json.managed {
-            Some(ManagedAuth::ApiKey { api_key, .. }) => Some(api_key.trim().to_owned()),
-            _ => None,
-        },
-        AuthSource::ProviderCommand => {
-            return Outcome::skip("the token comes from the provider `auth` command, which the doctor does not run");
-        }
-        AuthSource::ProviderEnvKey => auth.env_var.as_deref().and_then(|v| ctx.env.trimmed(v)).map(str::to_owned),
-        AuthSource::ProviderToken => ctx
-            .config
-            .get_str(&crate::prediction::provider_path(p.table(), &["experimental_bearer_token"]))
-            .ok()
-            .flatten()
-            .map(|(t, _)| t.trim().to_owned()),
-        AuthSource::Nothing | AuthSource::OpenaiLogin | AuthSource::CodexApiKey | AuthSource::ProviderHeader => {
-            return Outcome::skip("Codex sends no Bedrock credential here (see auth-source)");
-        }
-        _ => None,
+    let request_auth = match live.request_auth(ctx).await {
+        Ok(auth) => auth,
+        Err(why) => return Outcome::skip(why),
     };
     let region = live.region.clone().unwrap_or_default();
-    let resolved;
-    let request_auth = match (&bearer_token, &p.signing) {
-        (Some(token), _) => Auth::Bearer(token),
-        (None, Some(signing)) => {
-            resolved = live.credentials(ctx).await;
-            let Resolved::Credentials(creds) = &resolved else {
-                return Outcome::skip("no credentials resolved (see credentials)");
-            };
-            Auth::Sigv4 { credentials: creds, service: signing.service, region: &signing.region }
-        }
-        (None, None) => return Outcome::skip("no bearer token and no signing scope predicted"),
-    };
     let mut out = Outcome::pass(format!("POST {}", target.url));
     out.set("url", target.url.to_string());
     if target.overridden {
         out.push(Finding::info(format!("{MANTLE_ENDPOINT_OVERRIDE} redirects the probe to {}", target.url)));
     }
-    match probe::send(http, &target.url, kind, p.builtin_bedrock(), &ctx.rules, request_auth, model).await {
+    match probe::send(http, &target.url, kind, p.builtin_bedrock(), &ctx.rules, request_auth.as_auth(), model).await {
         Ok(answer) => {
             out.set("status", answer.status);
             out.set("latency_ms", answer.latency_ms as u64);
@@ -116,7 +63,7 @@ async fn check(ctx: &Session, live: &Live) -> Outcome {
             let verdict = responses_answer(
                 answer.status,
                 &answer.body,
-                bearer_token.is_some(),
+                request_auth.is_bearer(),
                 model,
                 &region,
                 answer.latency_ms,
@@ -125,10 +72,10 @@ async fn check(ctx: &Session, live: &Live) -> Outcome {
             if verdict.status == Status::Pass {
                 out.summary = verdict.message;
             } else {
-                out.push(finding(verdict));
+                out.push(verdict.into_finding(""));
             }
             if let Some(skew) = answer.date.and_then(|server| clock_skew(server, unix_now())) {
-                out.push(finding(skew));
+                out.push(skew.into_finding(""));
             }
         }
         Err(error) => {
@@ -139,7 +86,7 @@ async fn check(ctx: &Session, live: &Live) -> Outcome {
                 .iter()
                 .flat_map(|vars| vars.iter())
                 .find_map(|k| ctx.env.trimmed(k).map(|v| (*k, v)));
-            if let (Some((var, value)), "network") = (proxy, verdict.kind) {
+            if let (Some((var, value)), "network" | "refused") = (proxy, verdict.kind) {
                 verdict = Verdict {
                     kind: "proxy",
                     message: format!("the request through the proxy {var}={value} failed ({error})"),
@@ -148,7 +95,7 @@ async fn check(ctx: &Session, live: &Live) -> Outcome {
                 };
             }
             out.set("kind", verdict.kind);
-            out.push(finding(verdict));
+            out.push(verdict.into_finding(""));
         }
     }
     out

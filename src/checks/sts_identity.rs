@@ -63,7 +63,8 @@ async fn check(ctx: &Session, live: &Live) -> Outcome {
         }
         Err(e) => {
             let message = e.message().map(str::to_owned).unwrap_or_else(|| chain(&e));
-            let v = sdk_error(e.code(), &message, "sts:GetCallerIdentity");
+            let host = live.sdk_host("STS", "sts");
+            let v = sdk_error(e.code(), &message, "sts:GetCallerIdentity", &host, live.timeout.as_secs_f64());
             let mut f = Finding {
                 status: v.status,
                 message: format!("STS: {}", v.message),

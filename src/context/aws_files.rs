@@ -23,6 +23,21 @@ pub struct SsoToken {
     pub expires_at: Option<i64>,
     /// Why the entry is unusable (missing file, bad JSON, no `expiresAt`).
     pub problem: Option<String>,
+    /// Until when the SDK can refresh an expired token by itself (UTC seconds; `i64::MAX` when the
+    /// registration has no expiry): only `sso_session` profiles whose cache holds a refresh token and a
+    /// client registration. `None`: an expired token stays expired until `aws sso login`.
+    pub refresh_until: Option<i64>,
+}
+
+impl SsoToken {
+    /// Whether the SDK certainly cannot produce credentials from this cache at `now`: the file is
+    /// missing or unreadable, or the token expired and cannot be refreshed without a login.
+    pub fn unusable_at(&self, now: i64) -> bool {
+        match self.expires_at {
+            None => self.problem.is_some(),
+            Some(exp) => exp <= now && self.refresh_until.is_none_or(|until| until <= now),
+        }
+    }
 }
 
 /// The AWS shared files and what was derived from them.
@@ -161,6 +176,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 /// The SDK's SSO token cache file: `~/.aws/sso/cache/<sha1 hex>.json`, keyed by the `sso_session` name,
 /// or by the start URL for legacy profiles without one.
 fn sso_token(set: &ProfileSet, profile: &aws_config::profile::Profile, home: Option<&Path>) -> Option<SsoToken> {
+    let session_based = profile.get("sso_session").is_some();
     let key = match profile.get("sso_session") {
         Some(session) => {
             set.sso_session(session)?;
@@ -172,16 +188,32 @@ fn sso_token(set: &ProfileSet, profile: &aws_config::profile::Profile, home: Opt
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     let path = home?.join(".aws/sso/cache").join(format!("{hex}.json"));
     let file = SourceFile::read(&path);
-    let mut token = SsoToken { path, expires_at: None, problem: None };
+    let mut token = SsoToken { path, expires_at: None, problem: None, refresh_until: None };
     match file.text().map(serde_json::from_str::<serde_json::Value>) {
         None => token.problem = file.problem(),
         Some(Err(e)) => token.problem = Some(format!("not valid JSON: {e}")),
         Some(Ok(json)) => match json.get("expiresAt").and_then(|v| v.as_str()).and_then(timeutil::parse_rfc3339) {
-            Some(t) => token.expires_at = Some(t),
+            Some(t) => {
+                token.expires_at = Some(t);
+                token.refresh_until = refresh_until(&json).filter(|_| session_based);
+            }
             None => token.problem = Some("no readable `expiresAt`".into()),
         },
     }
     Some(token)
+}
+
+/// aws-config refreshes an `sso_session` token with the cached refresh token and client registration
+/// (`refreshToken`, `clientId`, `clientSecret`), until `registrationExpiresAt`.
+fn refresh_until(json: &serde_json::Value) -> Option<i64> {
+    let has = |key: &str| json.get(key).and_then(|v| v.as_str()).is_some_and(|v| !v.is_empty());
+    if !(has("refreshToken") && has("clientId") && has("clientSecret")) {
+        return None;
+    }
+    match json.get("registrationExpiresAt").and_then(|v| v.as_str()) {
+        Some(text) => timeutil::parse_rfc3339(text),
+        None => Some(i64::MAX),
+    }
 }
 
 fn first_word(command: &str) -> Option<String> {

@@ -20,6 +20,16 @@ pub struct Verdict {
 }
 
 impl Verdict {
+    /// The report's finding, its message after `prefix` (`"STS: "`, `"Mantle: "`, or nothing).
+    pub fn into_finding(self, prefix: &str) -> crate::report::Finding {
+        crate::report::Finding {
+            status: self.status,
+            message: format!("{prefix}{}", self.message),
+            remediation: self.remediation,
+            location: None,
+        }
+    }
+
     fn fail(kind: &'static str, message: String, remediation: impl Into<String>) -> Verdict {
         Verdict { status: Status::Fail, kind, message, remediation: Some(remediation.into()) }
     }
@@ -60,13 +70,62 @@ pub fn credentials_error(ctx: &Session, e: &aws_credential_types::provider::erro
             return format!("profile `{profile}` has no cached SSO token (never logged in?): {text}");
         }
     }
+    // A valid token, and the SDK got no answer from the portal that trades it for credentials.
+    let cause = TransportCause::of(&text);
+    if (cause != TransportCause::Other || text.contains("dispatch failure"))
+        && let Some((sso_profile, host)) = sso_portal(ctx)
+    {
+        // Behind a TLS-inspecting proxy: Codex's credential client does not use the custom CA (#43381).
+        let ca = [crate::env_vars::CODEX_CA_CERTIFICATE, crate::env_vars::SSL_CERT_FILE]
+            .into_iter()
+            .find(|v| ctx.env.trimmed(v).is_some())
+            .filter(|_| cause == TransportCause::Certificate)
+            .map(|v| format!("; {v} is set, but the AWS SDK client that fetches SSO credentials (Codex's too) uses the system/webpki root store, not that CA (openai/codex #43381)"))
+            .unwrap_or_default();
+        return format!(
+            "the SSO portal {host} of profile `{sso_profile}` could not be reached: {} ({text}){ca}",
+            cause.how()
+        );
+    }
     text
+}
+
+/// The SSO portal the SDK calls for the selected profile's chain: (the SSO profile, the portal host
+/// `portal.sso.<sso_region>.amazonaws.com`, the region from the profile or its `[sso-session]`, or the
+/// host of `AWS_ENDPOINT_URL_SSO` / `AWS_ENDPOINT_URL`).
+pub fn sso_portal(ctx: &Session) -> Option<(String, String)> {
+    let set = ctx.aws.profiles.as_ref()?;
+    ctx.aws
+        .sso_tokens
+        .keys()
+        .find_map(|name| {
+            let profile = set.get_profile(name)?;
+            let region = profile.get("sso_region").or_else(|| {
+                profile.get("sso_session").and_then(|s| set.sso_session(s)).and_then(|s| s.get("sso_region"))
+            })?;
+            crate::net::is_region_name(region.trim())
+                .then(|| (name.clone(), format!("portal.sso.{}.amazonaws.com", region.trim())))
+        })
+        .map(|(name, default)| {
+            // aws-config sends the SSO call to an endpoint override when one is set, as for any client.
+            let overridden = [crate::env_vars::AWS_ENDPOINT_URL_SSO, crate::env_vars::AWS_ENDPOINT_URL]
+                .into_iter()
+                .find_map(|v| ctx.env.trimmed(v))
+                .and_then(|url| crate::net::Target::parse(url).ok())
+                .map(|t| t.authority());
+            (name, overridden.unwrap_or(default))
+        })
 }
 
 /// The remedy for a credentials failure message.
 pub fn credentials_remedy(ctx: &Session, message: &str) -> String {
     let profile = &ctx.aws_profile.name;
-    if message.contains("SSO") || message.contains("sso") {
+    if message.contains("SSO portal") {
+        let (sso_profile, host) = sso_portal(ctx).unwrap_or_else(|| (profile.clone(), "the SSO portal".into()));
+        format!(
+            "The cached SSO token of profile `{sso_profile}` is valid: check the network path to {host} (VPN, proxy, DNS, a TLS-inspecting proxy's CA)"
+        )
+    } else if message.contains("SSO") || message.contains("sso") {
         format!("aws sso login --profile {profile}")
     } else if message.contains("external process") {
         format!(
@@ -80,7 +139,9 @@ pub fn credentials_remedy(ctx: &Session, message: &str) -> String {
             "Configure credentials: `aws configure sso --profile {profile}` (then set aws.profile), or export AWS_BEARER_TOKEN_BEDROCK"
         )
     } else {
-        "Check the AWS profile and credentials named above".to_owned()
+        format!(
+            "Check the credentials of AWS profile `{profile}`: `aws sts get-caller-identity --profile {profile}` shows the SDK's own error"
+        )
     }
 }
 
@@ -210,50 +271,159 @@ pub fn responses_answer(status: u16, body: &str, bearer: bool, model: &str, regi
     }
 }
 
-/// Classifies a transport failure (no HTTP answer).
-pub fn transport_error(error: &str, host: &str, timeout_secs: f64) -> Verdict {
-    let lower = error.to_ascii_lowercase();
-    if lower.contains("timed out") || lower.contains("timeout") || lower.contains("deadline") {
-        return Verdict::fail(
-            "timeout",
-            format!("no answer from {host} within {timeout_secs} s"),
-            "Check the network path to AWS (VPN, firewall, HTTPS_PROXY/NO_PROXY)",
-        );
+/// Classifies the answer of Mantle's models list (`GET …/models`). Authentication failures read as for
+/// the probe; a refusal names the list action (a warning: the probe still tests the model itself).
+pub fn models_answer(status: u16, body: &str, bearer: bool, region: &str) -> Verdict {
+    let verdict = responses_answer(status, body, bearer, "", region, 0);
+    let message = body_message(body).unwrap_or_else(|| body.chars().take(200).collect::<String>().trim().to_owned());
+    match (status, verdict.kind) {
+        (_, "access-denied") => {
+            let action = denied_action(&message).unwrap_or("bedrock-mantle:ListModels").to_owned();
+            Verdict {
+                status: Status::Warn,
+                kind: "access-denied",
+                message: format!("{status}: not allowed to list Mantle's models: `{action}` ({message})"),
+                remediation: Some(format!(
+                    "Grant `{action}` (see `bedrock-doctor iam`); the responses-probe check still tests the model itself"
+                )),
+            }
+        }
+        (404, _) => Verdict {
+            status: Status::Warn,
+            kind: "no-models-list",
+            message: format!("404: the endpoint answers no models list ({message})"),
+            remediation: Some("The responses-probe check tests the model itself".into()),
+        },
+        _ => verdict,
     }
-    if lower.contains("dns")
-        || lower.contains("lookup address")
-        || lower.contains("name or service not known")
-        || lower.contains("no such host")
-    {
-        return Verdict::fail(
-            "dns",
-            format!("{host} does not resolve ({error})"),
-            "An unsupported region has no Mantle endpoint: pick a supported region; otherwise check DNS",
-        );
-    }
-    if lower.contains("certificate")
-        || lower.contains("tls")
-        || lower.contains("handshake")
-        || lower.contains("unknownissuer")
-    {
-        return Verdict::fail(
-            "tls",
-            format!("TLS to {host} failed ({error})"),
-            "A TLS-inspecting proxy needs its CA: set SSL_CERT_FILE (and CODEX_CA_CERTIFICATE for Codex) to the CA bundle",
-        );
-    }
-    if lower.contains("proxy") {
-        return Verdict::fail("proxy", format!("the proxy failed ({error})"), "Check HTTPS_PROXY / NO_PROXY");
-    }
-    Verdict::fail(
-        "network",
-        format!("cannot reach {host} ({error})"),
-        "Check the network path to AWS (VPN, firewall, proxy)",
-    )
 }
 
-/// Classifies an STS or Bedrock SDK error by its AWS error code.
-pub fn sdk_error(code: Option<&str>, message: &str, action: &str) -> Verdict {
+/// How a connection failed before any HTTP answer, read from the error chain (reqwest's, or the AWS
+/// SDK's dispatch failure, which wraps the same hyper/rustls errors).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransportCause {
+    /// No answer within the deadline.
+    Timeout,
+    /// The server's certificate is not trusted (unknown issuer, self-signed, wrong name, expired).
+    Certificate,
+    /// Another TLS failure (handshake, protocol).
+    Tls,
+    /// The host name did not resolve.
+    Dns,
+    /// The TCP connection was refused.
+    Refused,
+    /// The connection was reset or closed.
+    Reset,
+    /// A proxy failed.
+    Proxy,
+    /// Anything else.
+    Other,
+}
+
+impl TransportCause {
+    /// Reads the cause from an error chain's text. Certificate and TLS come before DNS: a chain names
+    /// the resolver only when resolution failed, but a TLS error must never read as "does not resolve".
+    pub fn of(error: &str) -> TransportCause {
+        let lower = error.to_ascii_lowercase();
+        let any = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+        if any(&["timed out", "timeout", "deadline"]) {
+            TransportCause::Timeout
+        } else if any(&["certificate", "unknownissuer", "self-signed", "self signed", "notvalidforname", "cert verify"])
+        {
+            TransportCause::Certificate
+        } else if any(&["tls", "handshake", "alert"]) {
+            TransportCause::Tls
+        } else if any(&[
+            "dns error",
+            "failed to lookup address",
+            "name or service not known",
+            "no such host",
+            "nodename nor servname",
+            "temporary failure in name resolution",
+            "name resolution",
+        ]) {
+            TransportCause::Dns
+        } else if any(&["connection refused", "os error 111", "os error 61"]) {
+            TransportCause::Refused
+        } else if any(&["connection reset", "os error 104", "os error 54", "broken pipe", "connection closed"]) {
+            TransportCause::Reset
+        } else if lower.contains("proxy") {
+            TransportCause::Proxy
+        } else {
+            TransportCause::Other
+        }
+    }
+
+    /// How it failed, in words.
+    pub fn how(self) -> &'static str {
+        match self {
+            TransportCause::Timeout => "timeout",
+            TransportCause::Certificate => "TLS certificate not trusted",
+            TransportCause::Tls => "TLS handshake failed",
+            TransportCause::Dns => "DNS resolution failed",
+            TransportCause::Refused => "connection refused",
+            TransportCause::Reset => "connection reset",
+            TransportCause::Proxy => "proxy failed",
+            TransportCause::Other => "connection failed",
+        }
+    }
+}
+
+/// Classifies a transport failure (no HTTP answer) of a request to `host` (as the client parsed it):
+/// the message names the endpoint and how it failed.
+pub fn transport_error(error: &str, host: &str, timeout_secs: f64) -> Verdict {
+    let cause = TransportCause::of(error);
+    let how = cause.how();
+    match cause {
+        TransportCause::Timeout => Verdict::fail(
+            "timeout",
+            format!("{host}: {how}, no answer within {timeout_secs} s ({error})"),
+            "Check the network path to AWS (VPN, firewall, HTTPS_PROXY/NO_PROXY)",
+        ),
+        TransportCause::Certificate => Verdict::fail(
+            "tls",
+            format!("{host}: {how} ({error})"),
+            "A TLS-inspecting proxy needs its CA: set SSL_CERT_FILE (and CODEX_CA_CERTIFICATE for Codex) to the CA bundle",
+        ),
+        TransportCause::Tls => Verdict::fail(
+            "tls",
+            format!("{host}: {how} ({error})"),
+            "Check the proxy or the endpoint: it does not speak TLS as AWS does",
+        ),
+        TransportCause::Dns => Verdict::fail(
+            "dns",
+            format!("{host} does not resolve: {how} ({error})"),
+            format!("Check DNS and the network path (VPN, resolver): `nslookup {}`", host_name(host)),
+        ),
+        TransportCause::Refused => Verdict::fail(
+            "refused",
+            format!("{host}: {how} ({error})"),
+            "Nothing listens there, or a firewall rejects it: check the endpoint override or the network path",
+        ),
+        TransportCause::Proxy => {
+            Verdict::fail("proxy", format!("{host}: {how} ({error})"), "Check HTTPS_PROXY / NO_PROXY")
+        }
+        TransportCause::Reset | TransportCause::Other => Verdict::fail(
+            "network",
+            format!("{host}: {how} ({error})"),
+            "Check the network path to AWS (VPN, firewall, proxy)",
+        ),
+    }
+}
+
+/// The name part of `host[:port]` (an IPv6 literal keeps its brackets off).
+fn host_name(host: &str) -> &str {
+    match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(rest),
+        None => {
+            host.rsplit_once(':').filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h)
+        }
+    }
+}
+
+/// Classifies an STS or Bedrock SDK error by its AWS error code; without one (no HTTP answer), as a
+/// transport failure of `host`, the endpoint the SDK called.
+pub fn sdk_error(code: Option<&str>, message: &str, action: &str, host: &str, timeout_secs: f64) -> Verdict {
     match code {
         Some("InvalidClientTokenId" | "UnrecognizedClientException") => Verdict::fail(
             "invalid-credentials",
@@ -283,7 +453,7 @@ pub fn sdk_error(code: Option<&str>, message: &str, action: &str) -> Verdict {
             remediation: Some("Retry later".into()),
         },
         Some(other) => Verdict::fail("service-error", format!("{other}: {message}"), "See the message"),
-        None => transport_error(message, action, 0.0),
+        None => transport_error(message, host, timeout_secs),
     }
 }
 
@@ -365,6 +535,32 @@ mod tests {
         assert_eq!(transport_error("dns error: failed to lookup address information", "h", 5.0).kind, "dns");
         assert_eq!(transport_error("invalid peer certificate: UnknownIssuer", "h", 5.0).kind, "tls");
         assert_eq!(transport_error("connection reset by peer", "h", 5.0).kind, "network");
+        assert_eq!(transport_error("tcp connect error: Connection refused (os error 111)", "h", 5.0).kind, "refused");
+    }
+
+    #[test]
+    fn transport_errors_name_the_endpoint_and_never_blame_the_region() {
+        let host = "bedrock-mantle.us-east-1.api.aws";
+        let dns =
+            transport_error("dns error: failed to lookup address information: Name or service not known", host, 5.0);
+        assert!(dns.message.starts_with(&format!("{host} does not resolve: DNS resolution failed")), "{dns:?}");
+        assert!(!format!("{dns:?}").contains("unsupported region"), "{dns:?}");
+        assert!(dns.remediation.unwrap().contains("nslookup bedrock-mantle.us-east-1.api.aws"));
+        // A certificate error whose chain also mentions a lookup is a certificate error.
+        let tls =
+            transport_error("client error (Connect): invalid peer certificate: UnknownIssuer", "localhost:443", 5.0);
+        assert_eq!((tls.kind, tls.message.contains("TLS certificate not trusted")), ("tls", true), "{tls:?}");
+        assert!(!tls.message.contains("resolve"));
+        let sdk = sdk_error(
+            None,
+            "dispatch failure: Connection refused (os error 111)",
+            "sts:GetCallerIdentity",
+            "127.0.0.1:9",
+            3.0,
+        );
+        assert!(sdk.message.starts_with("127.0.0.1:9: connection refused"), "{sdk:?}");
+        assert_eq!(host_name("127.0.0.1:9"), "127.0.0.1");
+        assert_eq!(host_name("[::1]:9"), "::1");
     }
 
     #[test]

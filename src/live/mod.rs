@@ -101,7 +101,7 @@ impl Live {
             .iter()
             .filter_map(|k| ctx.env.trimmed(k).map(|v| ((*k).to_owned(), v.to_owned())))
             .collect();
-        let blocked = unsafe_files(ctx);
+        let blocked = unsafe_files(ctx).or_else(|| unusable_ssl_cert_file(ctx));
         let provider = match &p.auth {
             // Building the provider may already read the AWS files (the `.env` path loads a config).
             Some(auth) if blocked.is_none() => credentials_provider(ctx, auth.source, region.as_deref()).await,
@@ -160,6 +160,22 @@ impl Live {
             Ok(Ok(creds)) => Resolved::Credentials(creds),
             Ok(Err(e)) => Resolved::Failed(classify::credentials_error(ctx, &e)),
             Err(_) => Resolved::TimedOut(self.timeout),
+        }
+    }
+
+    /// The host an SDK client of `service` (`STS`, `BEDROCK`) calls, for messages: the endpoint override
+    /// aws-config applies (`AWS_ENDPOINT_URL_<SERVICE>`, then `AWS_ENDPOINT_URL`), parsed as the client
+    /// parses it, else the regional endpoint (`sts.<region>.amazonaws.com`, `bedrock.<region>…`).
+    pub fn sdk_host(&self, service: &str, prefix: &str) -> String {
+        let specific = format!("AWS_ENDPOINT_URL_{service}");
+        let chosen = self
+            .overrides
+            .iter()
+            .find(|(var, _)| *var == specific)
+            .or_else(|| self.overrides.iter().find(|(var, _)| var == AWS_ENDPOINT_URL));
+        match chosen {
+            Some((_, value)) => crate::net::Target::parse(value).map_or_else(|_| value.clone(), |t| t.authority()),
+            None => format!("{prefix}.{}.amazonaws.com", self.region.as_deref().unwrap_or("us-east-1")),
         }
     }
 
@@ -294,6 +310,32 @@ fn unsafe_files(ctx: &Session) -> Option<String> {
     })
 }
 
+/// `SSL_CERT_FILE` as the AWS SDK's TLS stack reads it: from the doctor's own process environment
+/// (rustls-native-certs), in place of the system roots. A file with no certificate makes it panic when
+/// the SDK builds its HTTP client ("no valid root certificates parsed"), so the live pass stops first
+/// with a finding naming the file. The shell's value is what the process holds; `.env` may show another.
+fn unusable_ssl_cert_file(ctx: &Session) -> Option<String> {
+    let value = ctx.env.get(SSL_CERT_FILE)?;
+    let shell =
+        value.shell_value.as_ref().or((value.origin == crate::codex::Origin::Process).then_some(&value.value))?;
+    let shell = shell.trim();
+    if shell.is_empty() {
+        return None;
+    }
+    let path = crate::context::aws_files::expand_home(shell, ctx.home.as_deref());
+    let why = match crate::context::files::read_capped(&path, crate::context::files::MAX_CA_BUNDLE_BYTES) {
+        Err(read) => crate::context::files::describe(&read).unwrap_or_else(|| "cannot be read".into()),
+        Ok((pem, _)) => match reqwest::Certificate::from_pem_bundle(&pem) {
+            Ok(certs) if !certs.is_empty() => return None,
+            Ok(_) => "holds no PEM certificate".into(),
+            Err(e) => format!("holds no readable certificate ({e})"),
+        },
+    };
+    Some(format!(
+        "SSL_CERT_FILE={shell} {why}: the AWS SDK's TLS stack reads it in place of the system roots and cannot start, so no live check runs"
+    ))
+}
+
 /// An environment (Codex's, or a copy of it) as aws-config takes one.
 fn aws_env(vars: std::collections::BTreeMap<String, String>) -> Env {
     Env::from(vars.into_iter().collect::<std::collections::HashMap<String, String>>())
@@ -368,6 +410,102 @@ fn http_client(ctx: &Session, timeout: Duration) -> Result<reqwest::Client, Erro
         }
     }
     builder.build().map_err(|e| Error::new("building the HTTP client", e))
+}
+
+/// How a request to Bedrock's OpenAI-compatible endpoint authenticates, as Codex's does: the bearer
+/// token Codex sends, or SigV4 with the resolved credentials and the predicted signing scope.
+pub enum RequestAuth {
+    /// `Authorization: Bearer` with this token.
+    Bearer(String),
+    /// SigV4.
+    Sigv4 {
+        /// The resolved credentials.
+        credentials: Credentials,
+        /// The signing service (`bedrock-mantle`, `bedrock`).
+        service: &'static str,
+        /// The signing region.
+        region: String,
+    },
+}
+
+impl RequestAuth {
+    /// The probe's view of it.
+    pub fn as_auth(&self) -> probe::Auth<'_> {
+        match self {
+            RequestAuth::Bearer(token) => probe::Auth::Bearer(token),
+            RequestAuth::Sigv4 { credentials, service, region } => probe::Auth::Sigv4 { credentials, service, region },
+        }
+    }
+
+    /// Whether it is a bearer token.
+    pub fn is_bearer(&self) -> bool {
+        matches!(self, RequestAuth::Bearer(_))
+    }
+}
+
+/// Where Codex's request goes, when it goes to Bedrock: the kind (a custom provider pointed at Bedrock
+/// is judged by its destination) and the probe's target, after the host decision of [`probe::target`].
+/// `Err` says why no credentialed request may be sent.
+pub fn request_target(ctx: &Session) -> Result<(crate::codex::BedrockKind, probe::Target), String> {
+    use crate::codex::BedrockKind;
+    use crate::net::Destination;
+    let p = &ctx.prediction;
+    let Some(endpoint) = &p.endpoint else {
+        // Normally unreached: the runner skips a check that needs a request when Codex stops first.
+        return Err("Codex sends no request for this setup".into());
+    };
+    let kind = p.bedrock.or(match p.destination {
+        Some(Destination::Mantle { .. }) => Some(BedrockKind::Mantle),
+        Some(Destination::Runtime { .. }) => Some(BedrockKind::Runtime),
+        _ => None,
+    });
+    let Some(kind) = kind else {
+        return Err("the request does not go to Amazon Bedrock: the doctor sends no credentials there".into());
+    };
+    let target =
+        probe::target(endpoint, ctx.env.trimmed(probe::MANTLE_ENDPOINT_OVERRIDE)).map_err(|why| why.to_string())?;
+    Ok((kind, target))
+}
+
+impl Live {
+    /// The credential Codex sends with its request, resolved. `Err` says why there is none to send.
+    pub async fn request_auth(&self, ctx: &Session) -> Result<RequestAuth, String> {
+        let p = &ctx.prediction;
+        let Some(auth) = &p.auth else { return Err("no credentials predicted".into()) };
+        let bearer = match auth.source {
+            AuthSource::EnvBearer | AuthSource::DotenvBearer => {
+                ctx.env.trimmed(AWS_BEARER_TOKEN_BEDROCK).map(str::to_owned)
+            }
+            AuthSource::ManagedApiKey => match &ctx.auth_json.managed {
+                Some(ManagedAuth::ApiKey { api_key, .. }) => Some(api_key.trim().to_owned()),
+                _ => None,
+            },
+            AuthSource::ProviderCommand => {
+                return Err("the token comes from the provider `auth` command, which the doctor does not run".into());
+            }
+            AuthSource::ProviderEnvKey => auth.env_var.as_deref().and_then(|v| ctx.env.trimmed(v)).map(str::to_owned),
+            AuthSource::ProviderToken => ctx
+                .config
+                .get_str(&crate::prediction::provider_path(p.table(), &["experimental_bearer_token"]))
+                .ok()
+                .flatten()
+                .map(|(t, _)| t.trim().to_owned()),
+            AuthSource::Nothing | AuthSource::OpenaiLogin | AuthSource::CodexApiKey | AuthSource::ProviderHeader => {
+                return Err("Codex sends no Bedrock credential here (see auth-source)".into());
+            }
+            _ => None,
+        };
+        match (bearer, &p.signing) {
+            (Some(token), _) => Ok(RequestAuth::Bearer(token)),
+            (None, Some(signing)) => match self.credentials(ctx).await {
+                Resolved::Credentials(credentials) => {
+                    Ok(RequestAuth::Sigv4 { credentials, service: signing.service, region: signing.region.clone() })
+                }
+                _ => Err("no credentials resolved (see credentials)".into()),
+            },
+            (None, None) => Err("no bearer token and no signing scope predicted".into()),
+        }
+    }
 }
 
 /// Seconds since the epoch, for comparing with a server's `Date`.

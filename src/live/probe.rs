@@ -181,20 +181,19 @@ pub struct Answer {
     pub signed_headers: Option<String>,
 }
 
-/// Sends the probe. `Err` carries the transport error's full chain.
-pub async fn send(
+/// Builds a request with `headers` and `body`, authenticated by `auth`: a bearer header, or a SigV4
+/// signature over exactly the method, URL, headers and body that are sent. Returns the request and, for
+/// SigV4, the `SignedHeaders` list.
+fn authenticated(
     client: &reqwest::Client,
+    method: reqwest::Method,
     url: &url::Url,
-    kind: BedrockKind,
-    builtin: bool,
-    rules: &Rules,
+    headers: &[(&'static str, String)],
+    body: Vec<u8>,
     auth: Auth<'_>,
-    model: &str,
-) -> Result<Answer, SendError> {
-    let body = body(model);
-    let headers = codex_headers(kind, builtin, rules);
-    let mut request = client.post(url.clone()).body(body.clone());
-    for (name, value) in &headers {
+) -> Result<(reqwest::RequestBuilder, Option<String>), SendError> {
+    let mut request = client.request(method.clone(), url.clone());
+    for (name, value) in headers {
         request = request.header(*name, value.as_str());
     }
     let mut signed_headers = None;
@@ -212,7 +211,7 @@ pub async fn send(
                 .map_err(|e| SendError::Sign(e.to_string()))?
                 .into();
             let signable = SignableRequest::new(
-                "POST",
+                method.as_str(),
                 url.as_str(),
                 headers.iter().map(|(k, v)| (*k, v.as_str())),
                 SignableBody::Bytes(&body),
@@ -228,6 +227,24 @@ pub async fn send(
             }
         }
     }
+    if !body.is_empty() {
+        request = request.body(body);
+    }
+    Ok((request, signed_headers))
+}
+
+/// Sends the probe. `Err` carries the transport error's full chain.
+pub async fn send(
+    client: &reqwest::Client,
+    url: &url::Url,
+    kind: BedrockKind,
+    builtin: bool,
+    rules: &Rules,
+    auth: Auth<'_>,
+    model: &str,
+) -> Result<Answer, SendError> {
+    let headers = codex_headers(kind, builtin, rules);
+    let (request, signed_headers) = authenticated(client, reqwest::Method::POST, url, &headers, body(model), auth)?;
     let start = Instant::now();
     let response = request.send().await.map_err(|e| SendError::Transport(super::classify::chain(&e)))?;
     let latency_ms = start.elapsed().as_millis();
@@ -236,6 +253,59 @@ pub async fn send(
     // A 2xx answer is a stream of generated tokens: its headers are the proof, the body is not needed.
     let body = if response.status().is_success() { String::new() } else { response.text().await.unwrap_or_default() };
     Ok(Answer { status, date, body, latency_ms, signed_headers })
+}
+
+/// The models list next to a Responses URL: `…/openai/v1/responses` → `…/openai/v1/models`. Derived
+/// from the [`Target`] the host decision already accepted, so it goes to the same host, never elsewhere.
+pub fn models_url(target: &Target) -> url::Url {
+    let mut url = target.url.clone();
+    let path = url.path().trim_end_matches('/');
+    let base = path.strip_suffix("/responses").unwrap_or(path);
+    url.set_path(&format!("{base}/models"));
+    url
+}
+
+/// A models list answer is read up to this many bytes: a few hundred ids fit many times over.
+const MAX_MODELS_BODY: usize = 1 << 20;
+
+/// The answer of a models list: status, body (capped) and time to the response headers.
+#[derive(Debug)]
+pub struct ModelsAnswer {
+    /// HTTP status.
+    pub status: u16,
+    /// The body, up to [`MAX_MODELS_BODY`] bytes.
+    pub body: String,
+    /// Milliseconds until the response headers arrived.
+    pub latency_ms: u128,
+}
+
+/// `GET <models url>`, authenticated exactly like the Responses probe (same client, same signing
+/// service and region, or the same bearer token).
+pub async fn list_models(client: &reqwest::Client, url: &url::Url, auth: Auth<'_>) -> Result<ModelsAnswer, SendError> {
+    let headers = vec![("accept", "application/json".to_owned())];
+    let (request, _) = authenticated(client, reqwest::Method::GET, url, &headers, Vec::new(), auth)?;
+    let start = Instant::now();
+    let mut response = request.send().await.map_err(|e| SendError::Transport(super::classify::chain(&e)))?;
+    let latency_ms = start.elapsed().as_millis();
+    let status = response.status().as_u16();
+    let mut bytes = Vec::new();
+    while bytes.len() < MAX_MODELS_BODY {
+        match response.chunk().await {
+            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+            Ok(None) => break,
+            Err(e) => return Err(SendError::Transport(super::classify::chain(&e))),
+        }
+    }
+    bytes.truncate(MAX_MODELS_BODY);
+    Ok(ModelsAnswer { status, body: String::from_utf8_lossy(&bytes).into_owned(), latency_ms })
+}
+
+/// The ids of an OpenAI-style models list (`{"data":[{"id":…}]}`), in the server's order; `None`
+/// when the body is not such a list.
+pub fn model_ids(body: &str) -> Option<Vec<String>> {
+    let json: serde_json::Value = serde_json::from_str(body).ok()?;
+    let data = json.get("data")?.as_array()?;
+    Some(data.iter().filter_map(|m| m.get("id").and_then(|id| id.as_str()).map(str::to_owned)).collect())
 }
 
 #[cfg(test)]
@@ -284,5 +354,26 @@ mod tests {
             target(aws, Some("http://127.0.0.1:8080/gw/openai/v1/")).unwrap().url.as_str(),
             "http://127.0.0.1:8080/gw/openai/v1/responses"
         );
+    }
+
+    #[test]
+    fn the_models_list_sits_next_to_the_responses_url() {
+        let aws = "https://bedrock-mantle.us-east-1.api.aws/openai/v1/responses";
+        assert_eq!(
+            models_url(&target(aws, None).unwrap()).as_str(),
+            "https://bedrock-mantle.us-east-1.api.aws/openai/v1/models"
+        );
+        let old = "https://bedrock-mantle.us-east-1.api.aws/v1/responses";
+        assert_eq!(
+            models_url(&target(old, None).unwrap()).as_str(),
+            "https://bedrock-mantle.us-east-1.api.aws/v1/models"
+        );
+        let gw = target(aws, Some("http://127.0.0.1:8080/gw/openai/v1/")).unwrap();
+        assert_eq!(models_url(&gw).as_str(), "http://127.0.0.1:8080/gw/openai/v1/models");
+        assert_eq!(
+            model_ids(r#"{"object":"list","data":[{"id":"a"},{"id":"b"}]}"#),
+            Some(vec!["a".into(), "b".into()])
+        );
+        assert_eq!(model_ids("<html>"), None);
     }
 }

@@ -132,6 +132,13 @@ pub(crate) fn credential_failure(ctx: &Context, auth: &AuthPrediction) -> Option
     if named && !ctx.aws_profile_exists(&selection.name) {
         return Some(Fatal { check: CheckId::AwsProfile, text: err::profile_not_configured(), location: None });
     }
+    // The profile's SSO token (or that of a profile in its source_profile chain) cannot give the SDK
+    // credentials without a login: Codex hides the cause behind the generic text (§5.3). An expired
+    // token the SDK can still refresh is not certain, so it is left to the live check.
+    let uses_profile = named || (auth.source == AuthSource::SdkChain && ctx.aws_profile_exists(&selection.name));
+    if uses_profile && ctx.aws.sso_tokens.values().any(|t| t.unusable_at(ctx.now)) {
+        return Some(Fatal { check: CheckId::AwsProfile, text: err::credentials_load_error(), location: None });
+    }
     if auth.source == AuthSource::SdkChain && !sdk_chain_has_source(ctx) && imds_disabled(ctx) {
         return Some(Fatal { check: CheckId::AuthSource, text: err::no_credentials_imds_disabled(), location: None });
     }

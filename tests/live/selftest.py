@@ -318,6 +318,18 @@ def test_control_plane(r):
         check("ListFoundationModels wrong secret -> InvalidSignatureException", False, "no error")
     except ClientError as e:
         check("ListFoundationModels wrong secret -> InvalidSignatureException", e.response["Error"]["Code"] == "InvalidSignatureException", e.response)
+    # Mantle's models list: SigV4 bedrock-mantle lists every --model, the bedrock scope is refused,
+    # AKIDNOLISTACCESS is denied bedrock-mantle:ListModels.
+    for path in ("/openai/v1/models", "/v1/models"):
+        url = r["http"] + path
+        s, _, d = send(url, b"", sign(url, b"", method="GET", headers={"Accept": "application/json"}), method="GET")
+        ids = [m.get("id") for m in jbody(d).get("data", [])]
+        check(f"Mantle models list {path} -> the --model ids", s == 200 and ids == [MODEL], (s, d))
+    url = r["http"] + "/openai/v1/models"
+    s, _, d = send(url, b"", sign(url, b"", method="GET", service="bedrock"), method="GET")
+    check("Mantle models list with bedrock scope -> 403", s == 403 and msg(d) == "Credential should be scoped to correct service: 'bedrock-mantle'. ", (s, d))
+    s, _, d = send(url, b"", sign(url, b"", method="GET", ak=NOLIST, sk=NOLIST_SK), method="GET")
+    check("Mantle models list AKIDNOLISTACCESS -> bedrock-mantle:ListModels denied", s == 403 and "bedrock-mantle:ListModels" in (msg(d) or ""), (s, d))
     # mantle-scoped signature on the control plane is rejected (service must be bedrock)
     url = r["http"] + "/foundation-models?byProvider=OpenAI"
     s, _, d = send(url, b"", sign(url, b"", method="GET", service="bedrock-mantle"), method="GET")

@@ -520,6 +520,9 @@ class Handler(BaseHTTPRequestHandler):
             if self.command == "POST" and path in ("/openai/v1/responses", "/v1/responses"):
                 entry["route"] = "mantle.responses"
                 return self._mantle(body, hdr_pairs, entry)
+            if self.command == "GET" and path in ("/openai/v1/models", "/v1/models"):
+                entry["route"] = "mantle.models"
+                return self._mantle_models(body, hdr_pairs, entry)
             if self.command == "GET" and path == "/foundation-models":
                 entry["route"] = "bedrock.ListFoundationModels"
                 return self._list_models(body, hdr_pairs, entry)
@@ -620,6 +623,25 @@ class Handler(BaseHTTPRequestHandler):
         return self._send(
             404, openai_error(f"The model '{model}' does not exist", code="model_not_found"), entry=entry
         )
+
+    # -- Bedrock Mantle models list (OpenAI-compatible GET /models) --
+    def _mantle_models(self, body, hdr_pairs, entry):
+        err = self._auth(body, hdr_pairs, entry, "bedrock-mantle")
+        if err is not None:
+            return self._json_auth_error(err, entry)
+        entry["verified"] = True
+        if entry["auth"].get("akid") == "AKIDNOLISTACCESS":
+            return self._send(
+                403,
+                error_json(deny("bedrock-mantle:ListModels", MANTLE_RESOURCE)),
+                extra={"x-amzn-ErrorType": "AccessDeniedException" + ERRTYPE_SUFFIX},
+                entry=entry,
+            )
+        data = [
+            {"id": mid, "object": "model", "created": 1764547200, "owned_by": mid.split(".")[0]}
+            for mid in self.state.models
+        ]
+        return self._send(200, json.dumps({"object": "list", "data": data}).encode(), entry=entry)
 
     # -- Bedrock control plane: ListFoundationModels --
     def _list_models(self, body, hdr_pairs, entry):
