@@ -269,7 +269,11 @@ fn check(c: &Common) -> i32 {
     // The live checks see Codex's environment (`.env` applied) through the session: the process
     // environment is never changed.
     let live = !c.offline && CHECKS.iter().any(|check| check.meta.kind == Kind::Live && selection.includes(check));
-    let spinner = live && c.format == Format::Human && std::io::stderr().is_terminal();
+    let spinner = match (live && c.format == Format::Human && std::io::stderr().is_terminal(), c.ascii) {
+        (false, _) => runner::Spinner::Off,
+        (true, false) => runner::Spinner::Unicode,
+        (true, true) => runner::Spinner::Ascii,
+    };
     let report = runner::run(ctx.clone(), &selection, spinner);
     let width = render::text::width(&ctx.process_env);
     let style = Style { color, ascii: c.ascii, verbose: c.verbose, width, strict: c.strict };

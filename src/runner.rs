@@ -60,19 +60,40 @@ impl Selection {
 /// out rather than only that something did.
 const BACKSTOP_MARGIN: Duration = Duration::from_millis(250);
 
-/// Runs every selected check. `spinner` shows the live checks still running on stderr (a terminal only).
-pub fn run(ctx: Arc<Session>, selection: &Selection, spinner: bool) -> Report {
+/// The progress line on stderr while live checks run (a terminal only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Spinner {
+    /// None: not a terminal, or a machine format.
+    Off,
+    /// Braille frames.
+    Unicode,
+    /// `--ascii`: nothing outside ASCII reaches the terminal, progress included.
+    Ascii,
+}
+
+impl Spinner {
+    fn frames(self) -> Option<&'static [&'static str]> {
+        match self {
+            Spinner::Off => None,
+            Spinner::Unicode => Some(&["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]),
+            Spinner::Ascii => Some(&["|", "/", "-", "\\"]),
+        }
+    }
+}
+
+/// Runs every selected check. `spinner` shows the live checks still running on stderr.
+pub fn run(ctx: Arc<Session>, selection: &Selection, spinner: Spinner) -> Report {
     let selected: Vec<&'static Check> = CHECKS.iter().copied().filter(|c| selection.includes(c)).collect();
     let mut results: Vec<Option<CheckResult>> = selected.iter().map(|_| None).collect();
     let mut live = Vec::new();
     for (idx, check) in selected.iter().enumerate() {
-        let unmet = crate::checks::unmet_need(check.meta.id, &ctx.prediction);
+        let unmet = crate::checks::unmet_need(check.meta.id, &ctx.prediction, |id| selection.includes_id(id));
         match check.run {
-            // `fix` still proposes its edits: the report says what `fix` would do, skipped or not.
+            // No fix is advertised for a skipped check: the report would name an edit it never explains.
+            // `fix` still applies what the checks propose once the config loads, and prints each edit.
             Runner::Offline(_) if let Some(reason) = unmet => {
-                let fix = fix_available(check, &ctx);
                 let outcome = Outcome::skip(reason);
-                results[idx] = Some(CheckResult { meta: &check.meta, outcome, duration: Duration::ZERO, fix });
+                results[idx] = Some(CheckResult { meta: &check.meta, outcome, duration: Duration::ZERO, fix: None });
             }
             Runner::Offline(run) => {
                 let start = Instant::now();
@@ -123,7 +144,7 @@ type LiveRun = fn(Arc<Session>, Arc<Live>) -> crate::checks::LiveFuture;
 fn run_live(
     ctx: Arc<Session>,
     checks: Vec<(usize, &'static Check, LiveRun)>,
-    spinner: bool,
+    spinner: Spinner,
 ) -> (Vec<(usize, CheckResult)>, Vec<String>) {
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
@@ -143,7 +164,7 @@ fn run_live(
         let live = Arc::new(Live::new(&ctx).await);
         let pending: Arc<Mutex<BTreeSet<CheckId>>> =
             Arc::new(Mutex::new(checks.iter().map(|(_, c, _)| c.meta.id).collect()));
-        let spin = spinner.then(|| tokio::spawn(spin(pending.clone())));
+        let spin = spinner.frames().map(|frames| tokio::spawn(spin(pending.clone(), frames)));
         let mut set = tokio::task::JoinSet::new();
         for (idx, check, run) in checks {
             let (ctx, live, pending) = (ctx.clone(), live.clone(), pending.clone());
@@ -187,15 +208,26 @@ fn run_live(
     })
 }
 
-async fn spin(pending: Arc<Mutex<BTreeSet<CheckId>>>) {
-    const FRAMES: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+async fn spin(pending: Arc<Mutex<BTreeSet<CheckId>>>, frames: &'static [&'static str]) {
     let mut tick = tokio::time::interval(Duration::from_millis(100));
-    for frame in FRAMES.iter().cycle() {
+    for frame in frames.iter().cycle() {
         tick.tick().await;
         let names =
             pending.lock().map(|p| p.iter().map(|id| id.as_str()).collect::<Vec<_>>().join(", ")).unwrap_or_default();
         let mut err = std::io::stderr().lock();
         let _ = write!(err, "\r\x1b[2K{frame} waiting for {names}");
         let _ = err.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ascii_spinner_prints_only_ascii() {
+        assert!(Spinner::Ascii.frames().unwrap().iter().all(|f| f.is_ascii()));
+        assert!(Spinner::Unicode.frames().unwrap().iter().any(|f| !f.is_ascii()));
+        assert!(Spinner::Off.frames().is_none());
     }
 }

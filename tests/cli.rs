@@ -1089,3 +1089,38 @@ fn iam_grants_mantles_models_list_and_names_its_source() {
         run.stderr
     );
 }
+
+/// The report advertises only edits it explains: a check whose `fix` is available has a remediation
+/// (a skipped check has neither). And ignoring the check that owns Codex's error does not hide why
+/// the others are skipped: the reason quotes Codex's error instead of naming a check not shown.
+#[test]
+fn a_skipped_check_advertises_no_fix_and_an_ignored_cause_is_not_hidden() {
+    let config = "model_provider = \"amazon_bedrock\"\nmodel = \"us.openai.gpt-5.5\"\nweb_search = 5\n\n[model_providers.amazon_bedrock.aws]\nregion = \"us-east-1\"\n";
+    let env = TestEnv::new().config(config).env("AWS_ACCESS_KEY_ID", AKID).env("AWS_SECRET_ACCESS_KEY", SECRET);
+    let report = env.check_json("0.169.0", &[]);
+    assert_eq!(status(&report, "web-search"), "fail", "{report}");
+    for check in report["checks"].as_array().unwrap() {
+        if check["fix"]["available"] == true {
+            assert!(check["remediation"].is_string(), "advertised fix without a remediation: {check}");
+        }
+    }
+    assert_eq!(status(&report, "model-provider"), "skip");
+
+    let ignored = env.check_json("0.169.0", &["--ignore", "web-search"]);
+    for check in ignored["checks"].as_array().unwrap() {
+        assert!(!check["summary"].as_str().unwrap_or_default().contains("web-search"), "{check}");
+    }
+    let skipped = ignored["checks"].as_array().unwrap().iter().find(|c| c["id"] == "model-provider").unwrap();
+    assert_eq!(skipped["status"], "skip", "{skipped}");
+    assert!(skipped["summary"].as_str().unwrap().contains("Codex stops: Error loading config.toml"), "{skipped}");
+}
+
+/// A GovCloud region on a Codex without GovCloud: the reason says so (it once blamed the region map).
+#[test]
+fn a_govcloud_region_before_codex_supports_govcloud_says_why() {
+    let env = TestEnv::new().config(&bedrock_with_aws("region = \"us-gov-west-1\""));
+    let report = env.check_json("0.132.0", &["--select", "region"]);
+    let region = report["checks"].as_array().unwrap().iter().find(|c| c["id"] == "region").unwrap();
+    let fix = region["remediation"].as_str().unwrap_or_default();
+    assert!(fix.contains("Codex 0.132.0 supports no GovCloud region"), "{region}");
+}

@@ -165,19 +165,29 @@ pub fn need(id: CheckId) -> Need {
 }
 
 /// Why `id` cannot be judged on this prediction, when it cannot: the standard skip reason of [`Need`].
-/// The check that owns the first Codex error always runs, to report it.
-pub fn unmet_need(id: CheckId, p: &crate::prediction::Prediction) -> Option<String> {
+/// The check that owns the first Codex error always runs, to report it. `reported` says whether a check
+/// is in this run (`--select`/`--ignore`, `lint`'s subset): when the owner is not, the reason quotes
+/// Codex's error itself, since naming a check the reader cannot see would hide why.
+pub fn unmet_need(
+    id: CheckId,
+    p: &crate::prediction::Prediction,
+    reported: impl Fn(CheckId) -> bool,
+) -> Option<String> {
     let first = p.codex_error()?;
     if first.check == id {
         return None;
     }
+    let shown = reported(first.check);
+    let cause =
+        if shown { format!("{} fails", first.check) } else { format!("Codex stops: {}", headline(&first.text)) };
     match need(id) {
         Need::Nothing => None,
         Need::LoadedConfig | Need::SendableRequest if p.load_failed => {
-            Some(format!("needs a config that loads ({} fails)", first.check))
+            Some(format!("needs a config that loads ({cause})"))
         }
         Need::LoadedConfig => None,
-        Need::SendableRequest => Some(no_request(p)),
+        Need::SendableRequest if shown => Some(no_request(p)),
+        Need::SendableRequest => Some(format!("needs a request Codex sends ({cause})")),
     }
 }
 
@@ -246,23 +256,23 @@ mod tests {
         use crate::prediction::{Fatal, Prediction};
         let fatal = |check| Fatal { check, text: "x".into(), location: None };
         let mut p = Prediction { fatal: vec![fatal(CheckId::ConfigFile)], load_failed: true, ..Prediction::default() };
-        assert_eq!(unmet_need(CheckId::ConfigFile, &p), None);
-        assert_eq!(unmet_need(CheckId::SecretsInConfig, &p), None);
+        assert_eq!(unmet_need(CheckId::ConfigFile, &p, |_| true), None);
+        assert_eq!(unmet_need(CheckId::SecretsInConfig, &p, |_| true), None);
         let loads = Some("needs a config that loads (config-file fails)".to_owned());
         for id in [CheckId::ModelProvider, CheckId::Region, CheckId::ResponsesProbe, CheckId::Credentials] {
-            assert_eq!(unmet_need(id, &p), loads, "{id}");
+            assert_eq!(unmet_need(id, &p, |_| true), loads, "{id}");
         }
         // A config that loads, and Codex stops at the region: only the request is missing.
         p = Prediction { fatal: vec![fatal(CheckId::Region)], load_failed: false, ..Prediction::default() };
-        assert_eq!(unmet_need(CheckId::Region, &p), None);
-        assert_eq!(unmet_need(CheckId::ModelId, &p), None);
+        assert_eq!(unmet_need(CheckId::Region, &p, |_| true), None);
+        assert_eq!(unmet_need(CheckId::ModelId, &p, |_| true), None);
         assert_eq!(
-            unmet_need(CheckId::ResponsesProbe, &p),
+            unmet_need(CheckId::ResponsesProbe, &p, |_| true),
             Some("needs a request Codex sends (Codex stops first: see region)".to_owned())
         );
         // Nothing stops Codex: everything runs.
         p.fatal.clear();
-        assert!(CheckId::ALL.iter().all(|id| unmet_need(*id, &p).is_none()));
+        assert!(CheckId::ALL.iter().all(|id| unmet_need(*id, &p, |_| true).is_none()));
     }
 
     #[test]

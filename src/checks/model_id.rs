@@ -249,7 +249,11 @@ fn run(ctx: &Session) -> Outcome {
             Finding::warn(format!(
                 "`{model}` is not in Codex {version}'s Bedrock catalog: Codex warns about fallback metadata and may mis-size context and reasoning"
             ))
-            .fix(set_model(newest))
+            // Codex still sends it and Bedrock may well serve it: swapping in another model is the
+            // user's choice, never one `fix --unsafe` makes for them.
+            .fix(format!(
+                "Keep it if Bedrock serves it to you (only Codex's metadata for it is missing), or choose a catalog id with `fix --model ID`, e.g. `{newest}`"
+            ))
             .at(location),
         );
         return out;
@@ -411,9 +415,9 @@ fn proposal(ctx: &Session) -> Option<Proposal> {
         return None;
     }
     if known.contains(&model.as_str()) {
-        return Some(Proposal::Unsafe(
+        return Some(Proposal::NeedsModel(
             first("openai.gpt-oss-120b"),
-            format!("another model: `{model}` is not in Codex {version}'s catalog"),
+            format!("another model is the user's choice: `{model}` is only missing from Codex {version}'s catalog"),
         ));
     }
     match spelling_near_miss(&model, catalog.iter().map(String::as_str)) {

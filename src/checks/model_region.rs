@@ -83,7 +83,7 @@ fn fixes(ctx: &Session, _options: &FixOptions) -> Vec<Fix> {
     let Some((file, path)) = locate_key(ctx, &logical) else { return Vec::new() };
     match super::region::closest_supported(ctx, region) {
         Ok(choice) if choice.region != region && regions.contains(&choice.region) => {
-            let title = format!("Set `{} = \"{}\"`", logical.join("."), choice.region);
+            let title = super::region::set_region(BedrockKind::Mantle.id(), &choice.region);
             let note = format!("`{model}` is not known to be served in {region}: {}", choice.why);
             vec![
                 Fix::unsafe_edit(

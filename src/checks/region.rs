@@ -173,6 +173,19 @@ pub fn closest_supported(ctx: &Session, from: &str) -> Result<RegionChoice, Stri
     let gov = from.starts_with("us-gov-");
     let mut candidates: Vec<&str> =
         allowed.iter().map(String::as_str).filter(|r| r.starts_with("us-gov-") == gov).collect();
+    if candidates.is_empty() {
+        let partition = if gov { "GovCloud" } else { "commercial" };
+        return Err(format!("Codex {} supports no {partition} region", ctx.rules.version));
+    }
+    // The policy first: availability then chooses among what the team allows, not the other way round.
+    let mut policy = "";
+    if let Some(permitted) = &ctx.options.allowed_regions {
+        candidates.retain(|c| permitted.iter().any(|p| p == c));
+        if candidates.is_empty() {
+            return Err("the team policy allows none of them".to_owned());
+        }
+        policy = " the team policy allows";
+    }
     let mut serving = "";
     if let Some(model) = ctx.prediction.model.as_deref()
         && let Some(regions) = ctx.rules.catalog().model_regions.models.get(model)
@@ -182,14 +195,6 @@ pub fn closest_supported(ctx: &Session, from: &str) -> Result<RegionChoice, Stri
             candidates = served;
             serving = " that serves the model";
         }
-    }
-    let mut policy = "";
-    if let Some(permitted) = &ctx.options.allowed_regions {
-        candidates.retain(|c| permitted.iter().any(|p| p == c));
-        if candidates.is_empty() {
-            return Err("the team policy allows none of them".to_owned());
-        }
-        policy = " the team policy allows";
     }
     let nearest = candidates
         .iter()
@@ -220,7 +225,8 @@ fn fixes(ctx: &Session, options: &FixOptions) -> Vec<Fix> {
     let logical = provider_path(kind.id(), &["aws", "region"]);
     let Some((file, path)) = locate_key(ctx, &logical) else { return Vec::new() };
     let set = |r: &str| Edit::Set { path: path.clone(), value: r.into() };
-    let title = |r: &str| format!("Set `{} = \"{r}\"`", logical.join("."));
+    // The same words as the remediation, so a wrapped title never splits a dotted key mid-span.
+    let title = |r: &str| set_region(kind.id(), r);
     if let Some(region) = &options.region {
         // `fix` refuses a region Codex would not send to before planning (`validate_flags`).
         if ctx.prediction.region.as_ref().is_some_and(|r| r.value.trim() == region) {

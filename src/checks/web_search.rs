@@ -34,7 +34,11 @@ fn run(ctx: &Session) -> Outcome {
         None => "web_search not set".to_owned(),
     });
     out.set("valid_values", web_search_values(rules).to_vec());
-    report_fatal(ctx, CheckId::WebSearch, &mut out, &format!("Use one of {}", quoted(web_search_values(rules))));
+    // The words `fix` acts on: it removes the value (Codex's default then applies); a value of the list
+    // is the user's choice.
+    let remedy =
+        format!("Remove the invalid `web_search` value (`fix` does), or use one of {}", quoted(web_search_values(rules)));
+    report_fatal(ctx, CheckId::WebSearch, &mut out, &remedy);
     if !out.findings.is_empty() {
         return out;
     }

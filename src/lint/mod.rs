@@ -210,7 +210,9 @@ fn run_checks(ctx: &Session, options: &LintOptions) -> Vec<CheckResult> {
     for check in CHECKS.iter().filter(|c| c.meta.lint && options.selection.includes(c)) {
         let Runner::Offline(run) = check.run else { continue };
         let start = Instant::now();
-        let outcome = match crate::checks::unmet_need(check.meta.id, &ctx.prediction) {
+        let reported =
+            |id: CheckId| options.selection.includes_id(id) && crate::checks::find(id).is_some_and(|c| c.meta.lint);
+        let outcome = match crate::checks::unmet_need(check.meta.id, &ctx.prediction, reported) {
             Some(reason) => Outcome::skip(reason),
             None => run(ctx),
         };

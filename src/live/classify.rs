@@ -324,7 +324,9 @@ impl TransportCause {
     /// Reads the cause from an error chain's text. Certificate and TLS come before DNS: a chain names
     /// the resolver only when resolution failed, but a TLS error must never read as "does not resolve".
     pub fn of(error: &str) -> TransportCause {
-        let lower = error.to_ascii_lowercase();
+        // The URL reqwest quotes (`for url (…)`) is the user's text: a host named `alert.invalid` or
+        // `tls-gw` must not decide the cause. Only the words of the error chain do.
+        let lower = without_urls(&error.to_ascii_lowercase());
         let any = |words: &[&str]| words.iter().any(|w| lower.contains(w));
         if any(&["timed out", "timeout", "deadline"]) {
             TransportCause::Timeout
@@ -493,8 +495,44 @@ pub fn parse_http_date(s: &str) -> Option<i64> {
     crate::timeutil::parse_rfc3339(&format!("{year}-{month:02}-{day:0>2}T{time}Z"))
 }
 
+/// `text` without the `for url (…)` parts reqwest puts in its errors (parentheses balanced).
+fn without_urls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("for url (") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + "for url (".len()..];
+        let mut depth = 1usize;
+        let mut end = after.len();
+        for (i, c) in after.char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = i + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_url_in_the_error_never_decides_the_cause() {
+        let dns = "error sending request for url (http://alert.invalid:9/openai/v1/models): client error (Connect): dns error: failed to lookup address information";
+        assert_eq!(super::TransportCause::of(dns), super::TransportCause::Dns);
+        let refused = "error sending request for url (http://tls-gw.example:9/x): client error (Connect): tcp connect error: Connection refused (os error 111)";
+        assert_eq!(super::TransportCause::of(refused), super::TransportCause::Refused);
+    }
+
     use super::*;
 
     #[test]

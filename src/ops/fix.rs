@@ -301,7 +301,7 @@ pub fn run(inputs: &Inputs, request: &FixRequest) -> FixRun {
     if request.dry_run || files.is_empty() {
         // Nothing was written: the session gathered above still describes the files.
         let stdout = scrub(&out);
-        let report = runner::run(Arc::new(session), &Selection::default(), false);
+        let report = runner::run(Arc::new(session), &Selection::default(), runner::Spinner::Off);
         return FixRun { stdout, error: None, code: report.exit_code(request.strict) };
     }
     for file in &files {
@@ -315,7 +315,7 @@ pub fn run(inputs: &Inputs, request: &FixRequest) -> FixRun {
     }
     // The result decides the exit code: the offline checks run again on what was written.
     let after = Arc::new(Session::new(Context::gather(inputs)));
-    let report = runner::run(after.clone(), &Selection::default(), false);
+    let report = runner::run(after.clone(), &Selection::default(), runner::Spinner::Off);
     let remaining: Vec<String> = report
         .results
         .iter()

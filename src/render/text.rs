@@ -247,18 +247,33 @@ fn text_column(line: &str, limit: usize) -> (usize, usize) {
             i += 1;
         }
     }
-    let Some(mut col) = col else { return (indent, indent + 2) };
-    // A leading arrow marks the line as a continuation: the text starts after it.
-    let rest: String = chars[col..].iter().collect();
-    if let Some(arrow) = ["→ ", "-> "].into_iter().find(|a| rest.starts_with(a)) {
-        col += columns(arrow);
+    // A leading arrow marks the line as a continuation: the text starts after it, whether the arrow
+    // follows label columns or only the indent (`fix`'s notes), and in either spelling of the arrow.
+    let after_arrow = |at: usize| {
+        let rest: String = chars[at..].iter().collect();
+        ["→ ", "-> "].into_iter().find(|a| rest.starts_with(a)).map(|a| at + columns(a))
+    };
+    match col {
+        Some(col) => {
+            let text = after_arrow(col).unwrap_or(col);
+            (text, text)
+        }
+        None => (indent, after_arrow(indent).unwrap_or(indent + 2)),
     }
-    (col, col)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_indented_arrow_line_continues_under_its_text_in_both_spellings() {
+        for arrow in ["→", "->"] {
+            let line = format!("      {arrow} one two three four five six seven");
+            let (_, cont) = text_column(&line, 80);
+            assert_eq!(cont, 6 + columns(arrow) + 1, "{arrow}");
+        }
+    }
 
     #[test]
     fn fills_on_words_with_a_hanging_indent() {
