@@ -906,8 +906,9 @@ fn the_report_names_what_fix_applies() {
     let run = env.run(&fix_args(&["--no-backup"]));
     assert!(run.stdout.contains("fix   model-id           Set `model = \"openai.gpt-5.4\"`"), "{run:?}");
     assert!(
-        run.stdout
-            .contains("held  region             Set `model_providers.amazon-bedrock.aws.region = \"ap-northeast-1\"`"),
+        run.stdout.contains(
+            "held  region             Set `region = \"ap-northeast-1\"` in `[model_providers.amazon-bedrock.aws]`"
+        ),
         "{run:?}"
     );
     // A working region is never overwritten with one Codex does not send to.
@@ -1025,7 +1026,9 @@ fn corpus_is_fixed_completely() {
         }
         ok[3] = match &codex {
             Some((codex, unshare)) => {
-                let out = run_codex_on(unshare, codex, &files, Path::new("/nonexistent"), None);
+                // Nothing to copy into HOME (an empty directory: a fixed path could exist on some machine).
+                let empty = tempfile::tempdir().unwrap();
+                let out = run_codex_on(unshare, codex, &files, empty.path(), None);
                 let errors = codex_load_errors(&out.output);
                 // Loaded as Bedrock: the session header names the provider and a Mantle model.
                 let loaded = out.output.lines().any(|l| l.starts_with("provider: amazon-bedrock"))

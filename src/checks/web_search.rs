@@ -36,8 +36,10 @@ fn run(ctx: &Session) -> Outcome {
     out.set("valid_values", web_search_values(rules).to_vec());
     // The words `fix` acts on: it removes the value (Codex's default then applies); a value of the list
     // is the user's choice.
-    let remedy =
-        format!("Remove the invalid `web_search` value (`fix` does), or use one of {}", quoted(web_search_values(rules)));
+    let remedy = format!(
+        "Remove the invalid `web_search` value (`fix` does), or use one of {}",
+        quoted(web_search_values(rules))
+    );
     report_fatal(ctx, CheckId::WebSearch, &mut out, &remedy);
     if !out.findings.is_empty() {
         return out;
