@@ -155,11 +155,22 @@ pub fn fill(text: &str, room: usize) -> Vec<String> {
 }
 
 /// The unbreakable pieces of `text`: words, except that the words of a backticked code span that fits
-/// in `room` are one piece.
+/// in `room` are one piece. A line breaks at one space of a run; the others stay in front of the next
+/// word, so a value with two spaces is shown with two (the text at either end is the caller's indent).
 fn units(text: &str, room: usize) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut extra = 0;
+    for piece in text.trim_matches(' ').split(' ') {
+        if piece.is_empty() {
+            extra += 1;
+        } else {
+            words.push(format!("{:extra$}{piece}", ""));
+            extra = 0;
+        }
+    }
     let mut out = Vec::new();
     let mut span: Vec<&str> = Vec::new();
-    for word in text.split(' ').filter(|w| !w.is_empty()) {
+    for word in words.iter().map(String::as_str) {
         let odd = word.matches('`').count() % 2 == 1;
         if span.is_empty() {
             if odd {
@@ -273,6 +284,13 @@ mod tests {
             let (_, cont) = text_column(&line, 80);
             assert_eq!(cont, 6 + columns(arrow) + 1, "{arrow}");
         }
+    }
+
+    #[test]
+    fn runs_of_spaces_inside_the_text_are_kept() {
+        let layout = Layout { width: 80, ascii: false };
+        assert_eq!(layout.hanging(4, "model `openai.gpt-5.5  x` is unknown"), "model `openai.gpt-5.5  x` is unknown");
+        assert_eq!(fill("a   b", 80), vec!["a   b"]);
     }
 
     #[test]
