@@ -15,7 +15,7 @@ use super::{Check, CheckMeta, Fixable, Kind, LiveFuture, Runner};
 use crate::codex::BedrockKind;
 use crate::live::classify::{chain, models_answer, sdk_error, transport_error};
 use crate::live::probe::{self, MANTLE_ENDPOINT_OVERRIDE};
-use crate::live::{Live, Resolved, request_target};
+use crate::live::{Live, Resolved};
 use crate::meta::CheckId;
 use crate::net::Destination;
 use crate::report::{Finding, Outcome};
@@ -50,18 +50,11 @@ async fn check(ctx: &Session, live: &Live) -> Outcome {
 
 /// Mantle's own list, on the host the probe is allowed to reach (the same host decision).
 async fn mantle(ctx: &Session, live: &Live, model: &str) -> Outcome {
-    let target = match request_target(ctx) {
-        Ok((_, target)) => target,
-        Err(why) => return Outcome::skip(why),
-    };
-    let http = match &live.http {
-        Ok(client) => client,
-        Err(e) => return Outcome::pass("").with(Finding::fail(format!("cannot set up HTTPS: {e}"))),
-    };
-    let auth = match live.request_auth(ctx).await {
-        Ok(auth) => auth,
-        Err(why) => return Outcome::skip(why),
-    };
+    let super::responses_probe::Prepared { target, http, auth, .. } =
+        match super::responses_probe::prepare(ctx, live).await {
+            Ok(prepared) => prepared,
+            Err(outcome) => return outcome,
+        };
     let region = live
         .region
         .clone()

@@ -34,18 +34,10 @@ fn run(ctx: Arc<Session>, live: Arc<Live>) -> LiveFuture {
 
 async fn check(ctx: &Session, live: &Live) -> Outcome {
     let p = &ctx.prediction;
-    let (kind, target) = match request_target(ctx) {
-        Ok(found) => found,
-        Err(why) => return Outcome::skip(why),
-    };
     let Some(model) = &p.model else { return Outcome::skip("no model predicted") };
-    let http = match &live.http {
-        Ok(client) => client,
-        Err(e) => return Outcome::pass("").with(Finding::fail(format!("cannot set up HTTPS: {e}"))),
-    };
-    let request_auth = match live.request_auth(ctx).await {
-        Ok(auth) => auth,
-        Err(why) => return Outcome::skip(why),
+    let Prepared { kind, target, http, auth: request_auth } = match prepare(ctx, live).await {
+        Ok(prepared) => prepared,
+        Err(outcome) => return outcome,
     };
     let region = live.region.clone().unwrap_or_default();
     let mut out = Outcome::pass(format!("POST {}", target.url));
@@ -99,4 +91,24 @@ async fn check(ctx: &Session, live: &Live) -> Outcome {
         }
     }
     out
+}
+
+/// What a request to Codex's own destination needs (the probe, and Mantle's models list in
+/// `model-access`): where, decided by the probe's host rule; over which client; with which credential.
+pub(super) struct Prepared<'a> {
+    pub kind: crate::codex::BedrockKind,
+    pub target: probe::Target,
+    pub http: &'a reqwest::Client,
+    pub auth: crate::live::RequestAuth,
+}
+
+/// [`Prepared`], or the outcome that says why there is no request to send.
+pub(super) async fn prepare<'a>(ctx: &Session, live: &'a Live) -> Result<Prepared<'a>, Outcome> {
+    let (kind, target) = request_target(ctx).map_err(Outcome::skip)?;
+    let http = match &live.http {
+        Ok(client) => client,
+        Err(e) => return Err(Outcome::pass("").with(Finding::fail(format!("cannot set up HTTPS: {e}")))),
+    };
+    let auth = live.request_auth(ctx).await.map_err(Outcome::skip)?;
+    Ok(Prepared { kind, target, http, auth })
 }
