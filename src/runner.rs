@@ -87,28 +87,25 @@ pub fn run(ctx: Arc<Session>, selection: &Selection, spinner: Spinner) -> Report
     let mut results: Vec<Option<CheckResult>> = selected.iter().map(|_| None).collect();
     let mut live = Vec::new();
     for (idx, check) in selected.iter().enumerate() {
-        let unmet = crate::checks::unmet_need(check.meta.id, &ctx.prediction, |id| selection.includes_id(id));
+        // A live check is not run offline; any check whose need is unmet is skipped with its reason. No
+        // fix is advertised for a skipped check: the report would name an edit it never explains. `fix`
+        // still applies what the checks propose once the config loads, and prints each edit.
+        let skip = match check.run {
+            Runner::Live(_) if ctx.options.offline => Some("not run: --offline".to_owned()),
+            _ => crate::checks::unmet_need(check.meta.id, &ctx.prediction, |id| selection.includes_id(id)),
+        };
+        if let Some(reason) = skip {
+            let outcome = Outcome::skip(reason);
+            results[idx] = Some(CheckResult { meta: &check.meta, outcome, duration: Duration::ZERO, fix: None });
+            continue;
+        }
         match check.run {
-            // No fix is advertised for a skipped check: the report would name an edit it never explains.
-            // `fix` still applies what the checks propose once the config loads, and prints each edit.
-            Runner::Offline(_) if let Some(reason) = unmet => {
-                let outcome = Outcome::skip(reason);
-                results[idx] = Some(CheckResult { meta: &check.meta, outcome, duration: Duration::ZERO, fix: None });
-            }
             Runner::Offline(run) => {
                 let start = Instant::now();
                 let outcome = run(&ctx);
                 let duration = start.elapsed();
                 let fix = fix_available(check, &ctx);
                 results[idx] = Some(CheckResult { meta: &check.meta, outcome, duration, fix });
-            }
-            Runner::Live(_) if ctx.options.offline => {
-                let outcome = Outcome::skip("not run: --offline");
-                results[idx] = Some(CheckResult { meta: &check.meta, outcome, duration: Duration::ZERO, fix: None });
-            }
-            Runner::Live(_) if let Some(reason) = unmet => {
-                let outcome = Outcome::skip(reason);
-                results[idx] = Some(CheckResult { meta: &check.meta, outcome, duration: Duration::ZERO, fix: None });
             }
             Runner::Live(run) => live.push((idx, *check, run)),
         }
