@@ -49,13 +49,16 @@ function locate() {
 }
 
 const binary = locate();
-const child = spawn(binary, process.argv.slice(2), { stdio: "inherit" });
 
 // A signal sent to this process alone (a process manager's SIGTERM, say) reaches the binary too;
-// Ctrl-C in a terminal already signals both, and the binary decides what it means.
+// Ctrl-C in a terminal already signals both, and the binary decides what it means. The handlers are
+// in place before the binary starts: a signal in between would otherwise kill this process alone.
 const forwarded = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
+let child = null;
+const pending = [];
 const forward = (signal) => {
-  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  if (child === null) pending.push(signal);
+  else if (child.exitCode === null && child.signalCode === null) child.kill(signal);
 };
 for (const signal of forwarded) {
   try {
@@ -64,6 +67,8 @@ for (const signal of forwarded) {
     // Windows has no SIGQUIT/SIGHUP handlers to install.
   }
 }
+child = spawn(binary, process.argv.slice(2), { stdio: "inherit" });
+for (const signal of pending) forward(signal);
 
 child.on("error", (err) => cannotRun(`cannot run ${binary}: ${err.message}`));
 child.on("exit", (code, signal) => {

@@ -116,19 +116,21 @@ fs.writeFileSync(npmrc, `registry=${registry}\ncache=${path.join(work, "cache")}
 const emptyrc = path.join(work, "empty-npmrc");
 fs.writeFileSync(emptyrc, "");
 const npmEnv = { ...process.env, npm_config_userconfig: npmrc, npm_config_globalconfig: emptyrc, NO_COLOR: "1" };
-const npm = (args, cwd) =>
+// Asynchronous, never spawnSync, for anything that may ask the registry: it answers from this process.
+const run = (cmd, args, options) =>
   new Promise((resolve) => {
-    // Asynchronous: the registry answers from this same process.
-    const child = spawn("npm", args, { cwd, env: npmEnv, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
+    const child = spawn(cmd, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
     const timer = setTimeout(() => child.kill("SIGKILL"), LIMIT);
     child.on("close", (status) => {
       clearTimeout(timer);
-      resolve({ status, out });
+      resolve({ status, stdout, stderr, out: stdout + stderr });
     });
   });
+const npm = (args, cwd) => run("npm", args, { cwd, env: npmEnv });
 const emptyDir = (name) => {
   const dir = path.join(work, name);
   fs.mkdirSync(dir);
@@ -158,7 +160,7 @@ check(
 // 4. The launcher runs the binary: same output, same exit status, as the binary itself.
 const home = path.join(work, "home");
 fs.mkdirSync(path.join(home, ".codex"), { recursive: true });
-fs.copyFileSync(path.join(root, "tests/npm/config.toml"), path.join(home, ".codex/config.toml"));
+fs.copyFileSync(path.join(root, "tests/npm/templates/bad/config.toml"), path.join(home, ".codex/config.toml"));
 const runEnv = { PATH: process.env.PATH, HOME: home, NO_COLOR: "1", TERM: "dumb" };
 const launcher = path.join(modules, ".bin", NAME);
 const same = (args, wantStatus, wantText) => {
@@ -196,9 +198,89 @@ check(
   "without the platform package: exit 2 naming it",
   `${bare.status}: ${bare.stderr}`,
 );
+
+// 7. The GitHub Action (action.yml), its `run` steps executed as a runner executes them (bash with
+// -e and pipefail, GITHUB_OUTPUT, GITHUB_PATH, RUNNER_TEMP), installing from the loopback registry.
+// `uses:` steps (the SARIF upload) cannot run here: their inputs are checked instead.
+const YAML = createRequire(path.join(root, ".tools/workflows/node_modules/noop.js"))("yaml");
+const action = YAML.parse(fs.readFileSync(path.join(root, "action.yml"), "utf8"));
+const templates = path.join(root, "tests/npm/templates");
+const runAction = async (given) => {
+  const runner = fs.mkdtempSync(path.join(work, "runner-"));
+  const inputs = Object.fromEntries(Object.entries(action.inputs).map(([k, v]) => [k, v.default ?? ""]));
+  Object.assign(inputs, given);
+  const outputs = {};
+  const paths = [];
+  const steps = [];
+  // Only the expressions action.yml uses today; anything else fails the test rather than pass as "".
+  const expand = (text) =>
+    String(text).replace(/\$\{\{\s*(.*?)\s*\}\}/g, (_, expr) => {
+      let m;
+      if ((m = /^inputs\.([\w-]+)$/.exec(expr))) return inputs[m[1]];
+      if ((m = /^inputs\.([\w-]+) == '([^']*)'$/.exec(expr))) return String(inputs[m[1]] === m[2]);
+      if ((m = /^steps\.([\w-]+)\.outputs\.([\w-]+)$/.exec(expr))) return outputs[m[1]]?.[m[2]] ?? "";
+      if (expr === "github.action_ref") return "";
+      throw new Error(`action.yml uses an expression this test cannot evaluate: ${expr}`);
+    });
+  for (const step of action.runs.steps) {
+    if (step.if !== undefined && expand(step.if) !== "true") continue;
+    if (step.uses) {
+      steps.push({ name: step.name, uses: step.uses, with: Object.fromEntries(Object.entries(step.with ?? {}).map(([k, v]) => [k, expand(v)])) });
+      continue;
+    }
+    const outFile = path.join(runner, `output-${steps.length}`);
+    const pathFile = path.join(runner, "path");
+    fs.writeFileSync(outFile, "");
+    if (!fs.existsSync(pathFile)) fs.writeFileSync(pathFile, "");
+    const script = path.join(runner, `step-${steps.length}.sh`);
+    fs.writeFileSync(script, step.run);
+    const env = {
+      ...npmEnv,
+      HOME: home,
+      PATH: [...paths, process.env.PATH].join(path.delimiter),
+      RUNNER_TEMP: runner,
+      GITHUB_OUTPUT: outFile,
+      GITHUB_PATH: pathFile,
+      ...Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, expand(v)])),
+    };
+    // GitHub's own invocation for `shell: bash`.
+    // Asynchronous: the install step asks the registry that this process serves.
+    const r = await run("bash", ["--noprofile", "--norc", "-eo", "pipefail", script], { cwd: work, env });
+    const stepOutputs = Object.fromEntries(
+      fs.readFileSync(outFile, "utf8").split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
+    if (step.id) outputs[step.id] = stepOutputs;
+    paths.unshift(...fs.readFileSync(pathFile, "utf8").split("\n").filter(Boolean).reverse());
+    steps.push({ name: step.name, status: r.status, out: (r.stdout ?? "") + (r.stderr ?? "") });
+    if (r.status !== 0) break; // a failed step ends the job
+  }
+  const value = (expr) => expand(expr);
+  return { steps, outputs: Object.fromEntries(Object.entries(action.outputs).map(([k, v]) => [k, value(v.value)])) };
+};
+const statusOf = (run, name) => run.steps.find((s) => s.name === name);
+const bad = await runAction({ paths: `${path.join(templates, "bad")}\n`, version });
+check(statusOf(bad, "Install bedrock-doctor")?.status === 0, "action: installs bedrock-doctor from npm", statusOf(bad, "Install bedrock-doctor")?.out);
+check(statusOf(bad, "Lint")?.status === 0, "action: the lint step survives exit 1 (bash -e) to write its outputs", statusOf(bad, "Lint")?.out);
+check(bad.outputs["exit-code"] === "1", "action: output exit-code is 1 for a failing template", JSON.stringify(bad.outputs));
+let sarif = null;
+try {
+  sarif = JSON.parse(fs.readFileSync(path.resolve(work, bad.outputs["sarif-file"]), "utf8"));
+} catch (e) {
+  sarif = null;
+}
+check(sarif?.version === "2.1.0" && sarif.runs?.[0]?.results?.some((r) => r.ruleId === "model-id"), "action: the SARIF file holds the model-id result");
+const upload = bad.steps.find((s) => s.uses?.startsWith("github/codeql-action/upload-sarif"));
+check(upload?.with?.sarif_file === bad.outputs["sarif-file"], "action: the upload step is given that SARIF file", JSON.stringify(upload));
+check(statusOf(bad, "Verdict")?.status === 1, "action: the verdict step fails the job (exit 1)");
+check(/::error/.test(statusOf(bad, "Lint")?.out ?? ""), "action: annotations are printed for the pull request");
+const good = await runAction({ paths: path.join(templates, "good"), version, "upload-sarif": "false" });
+check(good.outputs["exit-code"] === "0" && statusOf(good, "Verdict")?.status === 0, "action: a clean template passes", JSON.stringify(good.steps));
+check(!good.steps.some((s) => s.uses), "action: upload-sarif: false skips the upload");
+const missing = await runAction({ paths: path.join(templates, "nowhere"), version });
+check(statusOf(missing, "Lint")?.status === 2, "action: a path that does not exist ends the job with exit 2", JSON.stringify(missing.steps));
 server.close();
 
-// 7. Signals: a launcher whose binary is a script (the local-vendor fallback of the launcher), so the
+// 8. Signals: a launcher whose binary is a script (the local-vendor fallback of the launcher), so the
 // test controls what the child does. A SIGTERM sent to the launcher alone reaches the child (which
 // exits 42 on it), and a child killed by a signal kills the launcher by that signal.
 const signalPkg = path.join(work, "signals");

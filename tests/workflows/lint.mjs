@@ -9,7 +9,11 @@
 //    action's steps, its inputs declared as `workflow_call` inputs so every `${{ inputs.x }}` is
 //    type-checked; what a workflow does not require of a composite action (a `shell` on every `run`
 //    step, known `using`, described inputs, outputs naming existing step ids) is checked directly.
-//  - it predates some GitHub-hosted runner labels (below), which it reports as unknown.
+//  - it predates some GitHub-hosted runner labels (below), which it reports as unknown, and the
+//    self-repository reference `uses: $/.github/workflows/x.yml` (GitHub, 2026-07-30), which cargo-dist
+//    0.34 generates for custom publish jobs. It is accepted only in that exact form, and the call is
+//    then checked here as actionlint checks a `./` call: the workflow exists, is reusable, and every
+//    `with:` key is one of its inputs, every required input given.
 //
 //   node tests/workflows/lint.mjs [ROOT]
 
@@ -40,9 +44,40 @@ const NEWER_LABELS = new Set([
   "windows-11-arm",
 ]);
 const accepted = (problem) => {
-  const m = /^label "([^"]+)" is unknown\./.exec(problem.message);
-  return m !== null && NEWER_LABELS.has(m[1]);
+  const label = /^label "([^"]+)" is unknown\./.exec(problem.message);
+  if (label) return NEWER_LABELS.has(label[1]);
+  return /^reusable workflow call "\$\/\.github\/workflows\/[A-Za-z0-9._-]+\.ya?ml" at "uses" is not following/.test(problem.message);
 };
+
+// A same-repository reusable workflow call (`$/` or `./`), checked against the called workflow.
+function checkLocalCalls(rel, text) {
+  const doc = YAML.parseDocument(text);
+  const jobs = doc.toJS()?.jobs ?? {};
+  for (const [id, job] of Object.entries(jobs)) {
+    const m = /^(?:\$|\.)\/(\.github\/workflows\/[^@]+)$/.exec(job?.uses ?? "");
+    if (!m) continue;
+    const node = doc.getIn(["jobs", id, "uses"], true);
+    const line = node?.range ? text.slice(0, node.range[0]).split("\n").length : 0;
+    const called = path.join(root, m[1]);
+    if (!fs.existsSync(called)) {
+      report(rel, line, 0, `job "${id}" calls ${m[1]}, which does not exist`, "workflow-call");
+      continue;
+    }
+    const spec = YAML.parse(fs.readFileSync(called, "utf8"))?.on?.workflow_call;
+    if (spec === undefined) {
+      report(rel, line, 0, `job "${id}" calls ${m[1]}, which has no workflow_call trigger`, "workflow-call");
+      continue;
+    }
+    const inputs = spec?.inputs ?? {};
+    const given = job.with ?? {};
+    for (const key of Object.keys(given)) {
+      if (!(key in inputs)) report(rel, line, 0, `job "${id}" passes input "${key}", which ${m[1]} does not declare`, "workflow-call");
+    }
+    for (const [key, input] of Object.entries(inputs)) {
+      if (input?.required && !(key in given)) report(rel, line, 0, `job "${id}" does not pass required input "${key}" of ${m[1]}`, "workflow-call");
+    }
+  }
+}
 
 const lint = await createLinter();
 let problems = 0;
@@ -58,9 +93,11 @@ const workflows = fs.existsSync(workflowDir)
   : [];
 for (const rel of workflows) {
   linted++;
-  for (const p of lint(fs.readFileSync(path.join(root, rel), "utf8"), rel)) {
+  const text = fs.readFileSync(path.join(root, rel), "utf8");
+  for (const p of lint(text, rel)) {
     if (!accepted(p)) report(rel, p.line, p.column, p.message, p.kind);
   }
+  checkLocalCalls(rel, text);
 }
 
 // The README's workflow examples are what users paste: they are linted like the repository's own.
