@@ -88,6 +88,17 @@ impl Platform {
             _ => PathBuf::from(path),
         }
     }
+
+    /// The file names a command `name` is found under on `PATH`: itself, except on Windows, where a name
+    /// without an extension is tried with each extension of the default `PATHEXT` (npm installs
+    /// `codex.cmd` there, beside an extensionless shell script for Git Bash that Windows cannot start;
+    /// the AWS SDK runs `credential_process` through `cmd.exe`, which searches the same way).
+    pub fn executable_names(self, name: &str) -> Vec<String> {
+        if self != Platform::Windows || std::path::Path::new(name).extension().is_some() {
+            return vec![name.to_owned()];
+        }
+        [".com", ".exe", ".bat", ".cmd"].iter().map(|ext| format!("{name}{ext}")).collect()
+    }
 }
 
 fn non_empty<'a>(env: &'a BTreeMap<String, String>, key: &str) -> Option<&'a str> {
@@ -125,6 +136,14 @@ mod tests {
         assert_eq!(Platform::MacOs.sdk_home(&drive), None);
         let empty_home = env(&[("HOME", ""), ("USERPROFILE", "C:\\Users\\u")]);
         assert_eq!(Platform::Windows.sdk_home(&empty_home), Some(PathBuf::new()));
+    }
+
+    #[test]
+    fn windows_looks_for_commands_with_their_extensions() {
+        assert_eq!(Platform::Windows.executable_names("codex"), ["codex.com", "codex.exe", "codex.bat", "codex.cmd"]);
+        assert_eq!(Platform::Windows.executable_names("helper.exe"), ["helper.exe"]);
+        assert_eq!(Platform::Linux.executable_names("codex"), ["codex"]);
+        assert_eq!(Platform::MacOs.executable_names("codex"), ["codex"]);
     }
 
     #[test]

@@ -104,7 +104,7 @@ impl AwsFiles {
                 out.sso_tokens.insert(name.clone(), token);
             }
             if let Some(command) = profile.get("credential_process").and_then(first_word) {
-                let found = executable_exists(&command, env.get(PATH).map(String::as_str));
+                let found = executable_exists(&command, env.get(PATH).map(String::as_str), platform);
                 out.process_commands.insert(command, found);
             }
             match profile.get("source_profile") {
@@ -220,16 +220,19 @@ fn first_word(command: &str) -> Option<String> {
     (!word.is_empty()).then(|| word.to_owned())
 }
 
-fn executable_exists(command: &str, path_var: Option<&str>) -> bool {
+fn executable_exists(command: &str, path_var: Option<&str>, platform: Platform) -> bool {
+    let names = platform.executable_names(command);
     if command.contains('/') || command.contains('\\') {
-        return Path::new(command).is_file();
+        return names.iter().any(|name| Path::new(name).is_file());
     }
-    path_var.is_some_and(|p| std::env::split_paths(p).any(|dir| dir.join(command).is_file()))
+    path_var.is_some_and(|p| std::env::split_paths(p).any(|dir| names.iter().any(|name| dir.join(name).is_file())))
 }
 
-/// Finds `name` on `path_var` (the `PATH` of the context).
-pub fn find_on_path(name: &str, path_var: Option<&str>) -> Option<PathBuf> {
-    std::env::split_paths(path_var?).map(|dir| dir.join(name)).find(|p| p.is_file())
+/// Finds the command `name` on `path_var` (the `PATH` of the context), under the file names the
+/// platform gives it ([`Platform::executable_names`]).
+pub fn find_on_path(name: &str, path_var: Option<&str>, platform: Platform) -> Option<PathBuf> {
+    let names = platform.executable_names(name);
+    std::env::split_paths(path_var?).find_map(|dir| names.iter().map(|name| dir.join(name)).find(|p| p.is_file()))
 }
 
 #[cfg(test)]
@@ -270,6 +273,22 @@ mod tests {
 
         let proc = AwsFiles::gather(&env, Some(home), "proc", Platform::Linux);
         assert_eq!(proc.process_commands.get("/nonexistent/bin/helper"), Some(&false));
+    }
+
+    #[test]
+    fn commands_are_found_under_the_platform_file_names() {
+        let dir = tempfile::tempdir().unwrap();
+        // What npm installs on Windows: a shell script for Git Bash and a cmd shim.
+        for name in ["codex", "codex.cmd"] {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        let path = dir.path().display().to_string();
+        assert_eq!(find_on_path("codex", Some(&path), Platform::Windows), Some(dir.path().join("codex.cmd")));
+        assert_eq!(find_on_path("codex", Some(&path), Platform::Linux), Some(dir.path().join("codex")));
+        assert!(executable_exists("codex", Some(&path), Platform::Windows));
+        assert!(!executable_exists("aws-vault", Some(&path), Platform::Windows));
+        let full = dir.path().join("codex").display().to_string();
+        assert!(executable_exists(&full, None, Platform::Windows));
     }
 
     #[test]

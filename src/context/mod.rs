@@ -271,7 +271,7 @@ impl Context {
         let binary = options
             .codex_bin
             .clone()
-            .or_else(|| aws_files::find_on_path("codex", process_env.get(env_vars::PATH).map(String::as_str)))
+            .or_else(|| aws_files::find_on_path("codex", process_env.get(env_vars::PATH).map(String::as_str), platform))
             .or_else(|| apps::newest_bundled(&apps));
         let flag = options.codex_version.clone();
         let timeout = options.timeout.min(Duration::from_secs(3));
