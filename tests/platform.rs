@@ -148,3 +148,34 @@ fn dotenv_permissions_are_judged_where_unix_modes_mean_something() {
         assert_eq!(chmods.len(), usize::from(judged), "{platform:?}");
     }
 }
+
+#[test]
+fn an_app_started_without_the_shell_is_named_by_how_the_platform_starts_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let program_files = dir.path().join("Program Files");
+    write(&home.join(".codex/config.toml"), CONFIG);
+    std::fs::create_dir_all(program_files.join("WindowsApps/OpenAI.Codex_26.730.61639.0_x64__2p2nqsd0c76g0")).unwrap();
+    write(
+        &home.join("Applications/Codex.app/Contents/Info.plist"),
+        "<dict><key>CFBundleShortVersionString</key><string>26.730.61639</string></dict>",
+    );
+    let bearer = Path::new("bedrock-api-key-AAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    let env: &[(&str, &Path)] = &[
+        ("HOME", &home),
+        ("USERPROFILE", &home),
+        ("PROGRAMFILES", &program_files),
+        ("AWS_BEARER_TOKEN_BEDROCK", bearer),
+    ];
+    let Runner::Offline(run) = codex_dotenv::CHECK.run else { panic!("codex-dotenv runs offline") };
+    let warning = |platform| {
+        let outcome = run(&gather(platform, env));
+        outcome.findings.iter().map(|f| f.message.clone()).find(|m| m.contains("from your shell"))
+    };
+    let windows = warning(Platform::Windows).expect("a warning on Windows");
+    assert!(windows.contains("started from the Start menu"), "{windows}");
+    let macos = warning(Platform::MacOs).expect("a warning on macOS");
+    assert!(macos.contains("started from the Dock"), "{macos}");
+    // No desktop app on Linux, and no editor here: nothing starts Codex without the shell.
+    assert_eq!(warning(Platform::Linux), None);
+}

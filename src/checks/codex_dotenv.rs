@@ -11,6 +11,7 @@ use crate::context::{FileRead, Origin};
 use crate::env_vars::{AWS_PROFILE, BEDROCK_SETUP_VARS};
 use crate::fix::{Change, Fix, FixOptions, Safety};
 use crate::meta::CheckId;
+use crate::platform::Platform;
 use crate::redact::{looks_secret_name, mask};
 use crate::report::{Finding, Outcome};
 use crate::session::Session;
@@ -108,9 +109,10 @@ fn run(ctx: &Session) -> Outcome {
             .collect();
         if !shell_only.is_empty() {
             let apps: Vec<&str> = ctx.apps.iter().map(|a| a.kind).collect();
+            let launcher = if ctx.platform == Platform::Windows { "the Start menu" } else { "the Dock" };
             out.push(
                 Finding::warn(format!(
-                    "this setup needs {} from your shell, but {} started from the Dock or a launcher do not inherit shell variables",
+                    "this setup needs {} from your shell, but {} started from {launcher} or a launcher do not inherit shell variables",
                     quoted(&shell_only),
                     apps.join(" and ")
                 ))
