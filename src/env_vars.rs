@@ -20,8 +20,17 @@ pub const TMPDIR: &str = "TMPDIR";
 pub const TEMP_VARS: &[&str] = &["TEMP", "TMP"];
 /// Passed on to `codex debug models` on Windows, where a process cannot start without it.
 pub const SYSTEMROOT: &str = "SYSTEMROOT";
-/// The home directory on Windows, pointed into the throwaway directory for `codex debug models`.
+/// The home directory on Windows: Codex's `.codex` is under it (the profile folder it names), the AWS
+/// SDK's `.aws` when `HOME` is unset. Pointed into the throwaway directory for `codex debug models`.
 pub const USERPROFILE: &str = "USERPROFILE";
+/// The drive of the home directory on Windows: the AWS SDK's last fallback is `HOMEDRIVE` + `HOMEPATH`.
+pub const HOMEDRIVE: &str = "HOMEDRIVE";
+/// The rest of that path (`\Users\name`).
+pub const HOMEPATH: &str = "HOMEPATH";
+/// Where Windows installs programs (spelled `ProgramFiles`; Windows compares variable names without
+/// case, and the gathered environment folds them to upper case there): the desktop app's MSIX package
+/// is under its `WindowsApps` folder.
+pub const PROGRAMFILES: &str = "PROGRAMFILES";
 /// The AWS shared-config profile the SDK selects when no profile is configured.
 pub const AWS_PROFILE: &str = "AWS_PROFILE";
 /// Region for the AWS SDK (and, from Codex 0.136, for the bearer-token path).

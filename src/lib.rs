@@ -22,6 +22,7 @@ pub mod live;
 pub mod meta;
 pub mod net;
 pub mod ops;
+pub mod platform;
 pub mod prediction;
 pub mod redact;
 pub mod render;

@@ -22,6 +22,7 @@ use bedrock_doctor::codex::{AuthSource, Route};
 use bedrock_doctor::context::{Context, Inputs, Options};
 use bedrock_doctor::live::last4;
 use bedrock_doctor::meta::CheckId;
+use bedrock_doctor::platform::Platform;
 use bedrock_doctor::prediction::signed_header_names;
 use bedrock_doctor::render;
 use bedrock_doctor::session::Session;
@@ -198,7 +199,7 @@ fn session(case: &Case, version: &Version, catalog: &'static Catalog) -> (Sessio
         env.insert(k, world.subst(&v));
     }
     let options = options(case, &world, version);
-    let inputs = Inputs { env, options, now: 1_796_000_000, catalog };
+    let inputs = Inputs { env, options, now: 1_796_000_000, catalog, platform: Platform::Linux };
     (Session::new(Context::gather(inputs)), world)
 }
 

@@ -44,7 +44,12 @@ fn run(ctx: &Session) -> Outcome {
                     app.kind
                 ))
                 .fix(match app.kind {
-                    "Codex desktop app" => "Update the Codex desktop app (Codex → Check for Updates)".to_owned(),
+                    crate::context::apps::DESKTOP_APP if ctx.platform == crate::platform::Platform::Windows => {
+                        "Update the Codex app from the Microsoft Store (Library → Get updates)".to_owned()
+                    }
+                    crate::context::apps::DESKTOP_APP => {
+                        "Update the Codex desktop app (Codex → Check for Updates)".to_owned()
+                    }
                     editor => format!("Update the Codex extension in {editor} (Extensions view → Codex → Update)"),
                 }),
             ),

@@ -7,6 +7,7 @@ use crate::codex::ProfileSource;
 use crate::codex::{AuthMethod, AuthSource, PROFILE_CREDENTIAL_KEYS};
 use crate::fix::{Edit, Fix, FixOptions, locate_key};
 use crate::meta::CheckId;
+use crate::platform::Platform;
 use crate::report::{Finding, Outcome};
 use crate::session::Session;
 use crate::timeutil::{format_utc, human_duration};
@@ -26,6 +27,19 @@ pub const CHECK: Check = Check {
     fixes: Some(fixes),
 };
 
+/// On Windows the SDK's home is `HOME` when one is set, Codex's the profile folder: the profile may
+/// then be looked for in another `.aws` than the user expects beside `.codex`.
+fn split_homes(ctx: &Session) -> Option<String> {
+    let (Some(aws_home), Some(home)) = (&ctx.aws_home, &ctx.home) else { return None };
+    (ctx.platform == Platform::Windows && aws_home != home).then(|| {
+        format!(
+            "the AWS SDK reads .aws under HOME ({}), not under the profile folder ({}) where Codex keeps .codex",
+            aws_home.display(),
+            home.display()
+        )
+    })
+}
+
 fn run(ctx: &Session) -> Outcome {
     if let Err(skip) = bedrock(ctx) {
         return skip.into();
@@ -40,6 +54,9 @@ fn run(ctx: &Session) -> Outcome {
     out.set("profile", name);
     out.set("selected_by", selection.source.to_string());
     out.set("config_file", ctx.aws.config.path.display().to_string());
+    if let Some(note) = split_homes(ctx) {
+        out.push(Finding::info(note));
+    }
     if let Some(e) = &ctx.aws.load_error {
         return out.with(
             Finding::fail(format!("the AWS config files do not parse: {e}")).fix("Fix the file at the position shown"),

@@ -1,5 +1,6 @@
 //! `codex-dotenv`: `$CODEX_HOME/.env` parses; which of its values override the shell (Codex applies it
-//! with `set_var`, so it wins); `CODEX_*` keys are dropped; secrets in it are private (0600); and
+//! with `set_var`, so it wins); `CODEX_*` keys are dropped; secrets in it are private (0600, on macOS
+//! and Linux: Windows decides access by ACLs, which a Unix mode does not describe); and
 //! whether the desktop app or editor, which do not inherit the shell, will see what the setup needs
 //! (reference §5.5).
 
@@ -10,6 +11,7 @@ use crate::context::{FileRead, Origin};
 use crate::env_vars::{AWS_PROFILE, BEDROCK_SETUP_VARS};
 use crate::fix::{Change, Fix, FixOptions, Safety};
 use crate::meta::CheckId;
+use crate::platform::Platform;
 use crate::redact::{looks_secret_name, mask};
 use crate::report::{Finding, Outcome};
 use crate::session::Session;
@@ -91,7 +93,7 @@ fn run(ctx: &Session) -> Outcome {
     }
     out.set("overrides_shell", overrides);
     let holds_secret = dotenv.pairs.iter().any(|(k, _)| looks_secret_name(k));
-    if let Some(mode) = dotenv.source.mode {
+    if let Some(mode) = dotenv.source.mode.filter(|_| ctx.platform.has_unix_modes()) {
         out.set("mode", format!("{mode:04o}"));
         if holds_secret && mode & 0o077 != 0 {
             out.push(
@@ -107,14 +109,16 @@ fn run(ctx: &Session) -> Outcome {
             .collect();
         if !shell_only.is_empty() {
             let apps: Vec<&str> = ctx.apps.iter().map(|a| a.kind).collect();
+            let launcher = if ctx.platform == Platform::Windows { "the Start menu" } else { "the Dock" };
             out.push(
                 Finding::warn(format!(
-                    "this setup needs {} from your shell, but {} started from the Dock or a launcher do not inherit shell variables",
+                    "this setup needs {} from your shell, but {} started from {launcher} or a launcher do not inherit shell variables",
                     quoted(&shell_only),
                     apps.join(" and ")
                 ))
                 .fix(format!(
-                    "Put them in {path} (chmod 600), or the non-secret ones in config.toml (aws.region, aws.profile)"
+                    "Put them in {path}{}, or the non-secret ones in config.toml (aws.region, aws.profile)",
+                    if ctx.platform.has_unix_modes() { " (chmod 600)" } else { "" }
                 )),
             );
         }
@@ -122,11 +126,12 @@ fn run(ctx: &Session) -> Outcome {
     out
 }
 
-/// A `.env` holding secrets that others can read is made private (mode 0600; safe).
+/// A `.env` holding secrets that others can read is made private (mode 0600; safe). Not on Windows,
+/// where the mode is not what decides who can read it.
 fn fixes(ctx: &Session, _options: &FixOptions) -> Vec<Fix> {
     let dotenv = &ctx.dotenv;
     let holds_secret = dotenv.pairs.iter().any(|(k, _)| looks_secret_name(k));
-    match dotenv.source.mode {
+    match dotenv.source.mode.filter(|_| ctx.platform.has_unix_modes()) {
         Some(mode) if holds_secret && mode & 0o077 != 0 => vec![Fix {
             check: CheckId::CodexDotenv,
             title: format!("chmod 600 {}", dotenv.source.path.display()),

@@ -12,6 +12,7 @@ use aws_types::os_shim_internal::{Env as SdkEnv, Fs as SdkFs};
 use sha1::{Digest, Sha1};
 
 use super::files::SourceFile;
+use crate::platform::Platform;
 use crate::timeutil;
 
 /// An SSO token cache entry for one profile.
@@ -57,14 +58,6 @@ pub struct AwsFiles {
     pub process_commands: BTreeMap<String, bool>,
 }
 
-/// Expands a leading `~/` the way the SDK does for these variables.
-pub fn expand_home(path: &str, home: Option<&Path>) -> PathBuf {
-    match (path.strip_prefix("~/"), home) {
-        (Some(rest), Some(home)) => home.join(rest),
-        _ => PathBuf::from(path),
-    }
-}
-
 impl AwsFiles {
     /// No AWS files (templates are judged without the user's).
     pub fn empty() -> AwsFiles {
@@ -80,11 +73,12 @@ impl AwsFiles {
     }
 
     /// Reads and parses the files. `env` is the environment Codex would run with; `selected` the profile
-    /// the SDK would select (config `aws.profile`, else `AWS_PROFILE`, else `default`).
-    pub fn gather(env: &BTreeMap<String, String>, home: Option<&Path>, selected: &str) -> AwsFiles {
+    /// the SDK would select (config `aws.profile`, else `AWS_PROFILE`, else `default`); `home` the
+    /// SDK's home directory ([`Platform::sdk_home`]), which may not be Codex's.
+    pub fn gather(env: &BTreeMap<String, String>, home: Option<&Path>, selected: &str, platform: Platform) -> AwsFiles {
         use crate::env_vars::{AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, PATH};
         let path_of = |var: &str, default: &str| match env.get(var).filter(|v| !v.is_empty()) {
-            Some(p) => expand_home(p, home),
+            Some(p) => platform.expand_home(p, home),
             None => home.map_or_else(|| PathBuf::from(default), |h| h.join(default)),
         };
         let config = SourceFile::read(&path_of(AWS_CONFIG_FILE, ".aws/config"));
@@ -110,7 +104,7 @@ impl AwsFiles {
                 out.sso_tokens.insert(name.clone(), token);
             }
             if let Some(command) = profile.get("credential_process").and_then(first_word) {
-                let found = executable_exists(&command, env.get(PATH).map(String::as_str));
+                let found = executable_exists(&command, env.get(PATH).map(String::as_str), platform);
                 out.process_commands.insert(command, found);
             }
             match profile.get("source_profile") {
@@ -226,16 +220,19 @@ fn first_word(command: &str) -> Option<String> {
     (!word.is_empty()).then(|| word.to_owned())
 }
 
-fn executable_exists(command: &str, path_var: Option<&str>) -> bool {
+fn executable_exists(command: &str, path_var: Option<&str>, platform: Platform) -> bool {
+    let names = platform.executable_names(command);
     if command.contains('/') || command.contains('\\') {
-        return Path::new(command).is_file();
+        return names.iter().any(|name| Path::new(name).is_file());
     }
-    path_var.is_some_and(|p| std::env::split_paths(p).any(|dir| dir.join(command).is_file()))
+    path_var.is_some_and(|p| std::env::split_paths(p).any(|dir| names.iter().any(|name| dir.join(name).is_file())))
 }
 
-/// Finds `name` on `path_var` (the `PATH` of the context).
-pub fn find_on_path(name: &str, path_var: Option<&str>) -> Option<PathBuf> {
-    std::env::split_paths(path_var?).map(|dir| dir.join(name)).find(|p| p.is_file())
+/// Finds the command `name` on `path_var` (the `PATH` of the context), under the file names the
+/// platform gives it ([`Platform::executable_names`]).
+pub fn find_on_path(name: &str, path_var: Option<&str>, platform: Platform) -> Option<PathBuf> {
+    let names = platform.executable_names(name);
+    std::env::split_paths(path_var?).find_map(|dir| names.iter().map(|name| dir.join(name)).find(|p| p.is_file()))
 }
 
 #[cfg(test)]
@@ -267,15 +264,31 @@ mod tests {
         .unwrap();
 
         let env = BTreeMap::new();
-        let files = AwsFiles::gather(&env, Some(home), "dev");
+        let files = AwsFiles::gather(&env, Some(home), "dev", Platform::Linux);
         let set = files.profiles.as_ref().unwrap();
         assert_eq!(set.get_profile("dev").unwrap().get("region"), Some("eu-west-1"));
         assert!(set.get_profile("static").is_some());
         assert_eq!(files.sso_tokens["dev"].expires_at, timeutil::parse_rfc3339("2026-01-01T00:00:00Z"));
         assert_eq!(files.secrets(), vec!["s3cr3t".to_string()]);
 
-        let proc = AwsFiles::gather(&env, Some(home), "proc");
+        let proc = AwsFiles::gather(&env, Some(home), "proc", Platform::Linux);
         assert_eq!(proc.process_commands.get("/nonexistent/bin/helper"), Some(&false));
+    }
+
+    #[test]
+    fn commands_are_found_under_the_platform_file_names() {
+        let dir = tempfile::tempdir().unwrap();
+        // What npm installs on Windows: a shell script for Git Bash and a cmd shim.
+        for name in ["codex", "codex.cmd"] {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        let path = dir.path().display().to_string();
+        assert_eq!(find_on_path("codex", Some(&path), Platform::Windows), Some(dir.path().join("codex.cmd")));
+        assert_eq!(find_on_path("codex", Some(&path), Platform::Linux), Some(dir.path().join("codex")));
+        assert!(executable_exists("codex", Some(&path), Platform::Windows));
+        assert!(!executable_exists("aws-vault", Some(&path), Platform::Windows));
+        let full = dir.path().join("codex").display().to_string();
+        assert!(executable_exists(&full, None, Platform::Windows));
     }
 
     #[test]
@@ -284,7 +297,7 @@ mod tests {
         let cfg = dir.path().join("cfg");
         std::fs::write(&cfg, "[profile x\nregion = us-east-1\n").unwrap();
         let env = BTreeMap::from([("AWS_CONFIG_FILE".to_string(), cfg.display().to_string())]);
-        let files = AwsFiles::gather(&env, Some(dir.path()), "default");
+        let files = AwsFiles::gather(&env, Some(dir.path()), "default", Platform::Linux);
         assert_eq!(files.config.path, cfg);
         assert!(files.load_error.is_some() || files.profiles.is_some());
     }

@@ -32,6 +32,7 @@ use super::files::{FileRead, SourceFile};
 use super::subprocess::{self, Limits};
 use crate::codex::{MANTLE_PROVIDER, RUNTIME_PROVIDER};
 use crate::env_vars;
+use crate::platform::Platform;
 
 /// How long reading the catalog may take. A warm run costs 20–50 ms, a cold one (the binary paged in
 /// for the first time) up to ~0.5 s on the CI machine; past this the compiled rules are used and the
@@ -48,31 +49,6 @@ const CACHE_FORMAT: u32 = 1;
 /// At most this many models, each at most this long: anything else is not a Codex catalog.
 const MAX_MODELS: usize = 1000;
 const MAX_SLUG: usize = 128;
-
-/// The operating system whose conventions place the cache (a parameter, so one platform's tests cover
-/// all three).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Platform {
-    /// Linux and other Unix: the XDG base directories.
-    Linux,
-    /// macOS.
-    MacOs,
-    /// Windows.
-    Windows,
-}
-
-impl Platform {
-    /// The platform this binary was built for.
-    pub fn current() -> Platform {
-        if cfg!(target_os = "macos") {
-            Platform::MacOs
-        } else if cfg!(windows) {
-            Platform::Windows
-        } else {
-            Platform::Linux
-        }
-    }
-}
 
 fn non_empty<'a>(env: &'a BTreeMap<String, String>, key: &str) -> Option<&'a str> {
     env.get(key).map(String::as_str).filter(|v| !v.is_empty())

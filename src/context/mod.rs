@@ -26,6 +26,7 @@ use semver::Version;
 use crate::catalog::{Catalog, Feature, Rules, catalog};
 use crate::codex::{BedrockKind, MANTLE_PROVIDER, ProfileSource, RUNTIME_PROVIDER};
 use crate::env_vars;
+use crate::platform::Platform;
 
 pub use apps::AppInstall;
 pub use auth_json::{AuthJson, ManagedAuth};
@@ -117,18 +118,30 @@ pub struct Inputs {
     pub now: i64,
     /// The rules catalog (the compiled-in one; tests swap in a mutated copy).
     pub catalog: &'static Catalog,
+    /// Whose conventions place the homes and the apps, and whether file modes mean anything (the
+    /// machine's own; tests gather "as" another).
+    pub platform: Platform,
 }
 
 impl Inputs {
     /// The real process environment and clock.
     pub fn from_process(options: Options) -> Inputs {
-        let env =
-            std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))).collect();
+        let platform = Platform::current();
+        let env = std::env::vars_os()
+            .filter_map(|(k, v)| Some((fold_name(platform, k.into_string().ok()?), v.into_string().ok()?)))
+            .collect();
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        Inputs { env, options, now, catalog: catalog() }
+        Inputs { env, options, now, catalog: catalog(), platform }
     }
+}
+
+/// A variable's name as the snapshot keys it. Windows compares names without case (its `PATH` is
+/// usually spelled `Path`, `ProgramFiles` so), and Codex reads them through that comparison; the
+/// snapshot is looked up by exact upper-case names, so there it holds them upper-cased.
+fn fold_name(platform: Platform, name: String) -> String {
+    if platform == Platform::Windows { name.to_ascii_uppercase() } else { name }
 }
 
 /// Everything the checks look at.
@@ -138,8 +151,13 @@ pub struct Context {
     pub options: Options,
     /// Current time, UTC seconds.
     pub now: i64,
-    /// `$HOME`.
+    /// The platform the facts were gathered for.
+    pub platform: Platform,
+    /// The home directory Codex uses (`$HOME`; the profile folder, `%USERPROFILE%`, on Windows).
     pub home: Option<PathBuf>,
+    /// The home directory the AWS SDK finds `.aws` under: `$HOME`, then on Windows `%USERPROFILE%`,
+    /// then `%HOMEDRIVE%%HOMEPATH%` (it differs from [`Context::home`] on Windows when `HOME` is set).
+    pub aws_home: Option<PathBuf>,
     /// `$CODEX_HOME` as resolved.
     pub codex_home: PathBuf,
     /// The doctor's own environment (the shell's).
@@ -226,9 +244,9 @@ pub struct AwsProfileSelection {
 impl Context {
     /// Reads everything. Never fails: problems become values the checks report.
     pub fn gather(inputs: Inputs) -> Context {
-        let Inputs { env: process_env, options, now, catalog } = inputs;
+        let Inputs { env: process_env, options, now, catalog, platform } = inputs;
         let isolated = options.mode == Mode::Template;
-        let home = process_env.get(env_vars::HOME).filter(|h| !h.is_empty()).map(PathBuf::from);
+        let home = platform.codex_user_home(&process_env);
         // Only the real environment decides where Codex's home is (reference §5.5).
         let codex_home_env = process_env.get(env_vars::CODEX_HOME).filter(|h| !h.is_empty()).map(PathBuf::from);
         let codex_home_problem = match (&options.codex_home, &codex_home_env) {
@@ -243,13 +261,17 @@ impl Context {
             .unwrap_or_else(|| PathBuf::from(".codex"));
 
         let newest = catalog.meta.newest_known.clone();
-        let apps = if options.scan_apps && !isolated { apps::scan(home.as_deref()) } else { Vec::new() };
+        let apps = if options.scan_apps && !isolated {
+            apps::scan(&apps::Roots::of(platform, home.as_deref(), &process_env))
+        } else {
+            Vec::new()
+        };
         // The CLI on PATH is what a terminal runs; without one, the VS Code extension or the desktop
         // app runs the Codex it ships (reference §6), so that binary's version decides the rules.
         let binary = options
             .codex_bin
             .clone()
-            .or_else(|| aws_files::find_on_path("codex", process_env.get(env_vars::PATH).map(String::as_str)))
+            .or_else(|| aws_files::find_on_path("codex", process_env.get(env_vars::PATH).map(String::as_str), platform))
             .or_else(|| apps::newest_bundled(&apps));
         let flag = options.codex_version.clone();
         let timeout = options.timeout.min(Duration::from_secs(3));
@@ -268,7 +290,7 @@ impl Context {
                     let start = Instant::now();
                     let codex = codex_install::detect(None, binary, &newest, timeout);
                     let models = if read_catalog {
-                        installed_models(&codex, catalog, &env, start + timeout)
+                        installed_models(&codex, catalog, &env, platform, start + timeout)
                     } else {
                         InstalledModels::compiled(None)
                     };
@@ -318,16 +340,19 @@ impl Context {
                 let exists = std::fs::metadata(&path).is_ok();
                 (path, exists)
             });
+        let aws_home = platform.sdk_home(&process_env);
         let aws = if isolated {
             AwsFiles::empty()
         } else {
-            AwsFiles::gather(&env.to_map(), home.as_deref(), &aws_profile.name)
+            AwsFiles::gather(&env.to_map(), aws_home.as_deref(), &aws_profile.name, platform)
         };
 
         Context {
             options,
             now,
+            platform,
             home,
+            aws_home,
             codex_home,
             process_env,
             dotenv,
@@ -406,6 +431,7 @@ fn installed_models(
     codex: &CodexInstall,
     catalog: &'static Catalog,
     env: &BTreeMap<String, String>,
+    platform: Platform,
     deadline: Instant,
 ) -> InstalledModels {
     let Some(binary) = codex.binary.as_deref().filter(|_| codex.source == VersionSource::Path) else {
@@ -417,7 +443,7 @@ fn installed_models(
         runtime: rules.has(Feature::RuntimeProvider),
     };
     let deadline = deadline.min(Instant::now() + codex_models::CATALOG_TIMEOUT);
-    codex_models::gather(binary, &codex.version, wanted, env, codex_models::Platform::current(), deadline)
+    codex_models::gather(binary, &codex.version, wanted, env, platform, deadline)
 }
 
 /// The SDK's profile: `aws.profile` from the config (even empty: the SDK then looks for a profile named
@@ -436,5 +462,18 @@ fn select_aws_profile(config: &CodexConfig, env: &EffectiveEnv) -> AwsProfileSel
             source: ProfileSource::Env(env.source(env_vars::AWS_PROFILE).origin),
         },
         None => AwsProfileSelection { name: "default".into(), source: ProfileSource::Default },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variable_names_are_folded_on_windows_only() {
+        assert_eq!(fold_name(Platform::Windows, "ProgramFiles".into()), env_vars::PROGRAMFILES);
+        assert_eq!(fold_name(Platform::Windows, "Path".into()), env_vars::PATH);
+        assert_eq!(fold_name(Platform::Linux, "Path".into()), "Path");
+        assert_eq!(fold_name(Platform::MacOs, "https_proxy".into()), "https_proxy");
     }
 }

@@ -200,6 +200,8 @@ fn session(config_path: &Path, profile: Option<&str>, options: &LintOptions) -> 
         },
         now: crate::live::unix_now(),
         catalog: crate::catalog::catalog(),
+        // A template is judged alone: nothing platform-specific is gathered for it.
+        platform: crate::platform::Platform::current(),
     };
     Session::new(Context::gather(inputs))
 }

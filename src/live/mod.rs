@@ -284,7 +284,7 @@ async fn credentials_provider(
 /// pass with a finding naming it. The shell's value is inspected too where `.env` replaced it: the
 /// TLS stack reads `SSL_CERT_FILE` from the doctor's own process environment.
 fn unsafe_files(ctx: &Session) -> Option<String> {
-    let home = ctx.home.as_deref();
+    let home = ctx.aws_home.as_deref();
     let mut paths: Vec<(String, std::path::PathBuf)> = Vec::new();
     for var in
         [AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, AWS_WEB_IDENTITY_TOKEN_FILE, SSL_CERT_FILE, CODEX_CA_CERTIFICATE]
@@ -293,7 +293,7 @@ fn unsafe_files(ctx: &Session) -> Option<String> {
         for v in std::iter::once(&value.value).chain(value.shell_value.as_ref()) {
             let v = v.trim();
             if !v.is_empty() {
-                paths.push((format!("{var}="), crate::context::aws_files::expand_home(v, home)));
+                paths.push((format!("{var}="), ctx.platform.expand_home(v, home)));
             }
         }
     }
@@ -322,7 +322,7 @@ fn unusable_ssl_cert_file(ctx: &Session) -> Option<String> {
     if shell.is_empty() {
         return None;
     }
-    let path = crate::context::aws_files::expand_home(shell, ctx.home.as_deref());
+    let path = ctx.platform.expand_home(shell, ctx.aws_home.as_deref());
     let why = match crate::context::files::read_capped(&path, crate::context::files::MAX_CA_BUNDLE_BYTES) {
         Err(read) => crate::context::files::describe(&read).unwrap_or_else(|| "cannot be read".into()),
         Ok((pem, _)) => match reqwest::Certificate::from_pem_bundle(&pem) {

@@ -266,6 +266,7 @@ mod tests {
     use super::*;
     use crate::catalog::catalog;
     use crate::context::{Inputs, Options};
+    use crate::platform::Platform;
 
     /// The prediction for a config.toml, environment and `.env` on `version`.
     fn predict(version: &str, config: &str, env: &[(&str, &str)], dotenv: &str, mode: Mode) -> Prediction {
@@ -288,7 +289,7 @@ mod tests {
             mode,
             ..Options::default()
         };
-        let ctx = Context::gather(Inputs { env: vars, options, now: 0, catalog: catalog() });
+        let ctx = Context::gather(Inputs { env: vars, options, now: 0, catalog: catalog(), platform: Platform::Linux });
         derive(&ctx, mode)
     }
 
