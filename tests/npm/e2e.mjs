@@ -58,6 +58,17 @@ const version = /^version = "([^"]+)"/m.exec(fs.readFileSync(path.join(root, "Ca
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "bd-npm-e2e-"));
 const LIMIT = 180_000; // every npm and launcher run is bounded: a hang fails, it does not stall CI
 
+// 0. The npm platforms are the release's targets: a target without an npm platform would never reach
+// npm users, and an npm platform without a target would fail the publish job at release time.
+const distTargets = [
+  ...(/^targets = \[([^\]]*)\]/m.exec(fs.readFileSync(path.join(root, "dist-workspace.toml"), "utf8"))?.[1] ?? "").matchAll(/"([^"]+)"/g),
+].map((m) => m[1]);
+check(
+  distTargets.sort().join() === PLATFORMS.map((p) => p.triple).sort().join(),
+  "npm/lib/platforms.js and dist-workspace.toml name the same six targets",
+  `dist: ${distTargets.join(", ")}`,
+);
+
 // 1. Pack: the real binary for this platform, a placeholder for the others.
 const placeholder = path.join(work, "placeholder");
 fs.writeFileSync(placeholder, "#!/bin/sh\necho 'placeholder binary: npm installed the wrong platform' >&2\nexit 99\n");
