@@ -24,7 +24,7 @@ function locate() {
   if (!platform) {
     cannotRun(
       `no prebuilt binary for ${process.platform}-${process.arch}; ` +
-        "build it from source with `cargo install --locked bedrock-doctor`",
+        "build it from source: `cargo install --locked --git https://github.com/bedrock-doctor/bedrock-doctor`",
     );
   }
   const rel = binaryPath(platform);
