@@ -86,7 +86,8 @@ function pack(dir, out) {
 const args = parseArgs(process.argv.slice(2));
 fs.mkdirSync(args.out, { recursive: true });
 const base = JSON.parse(fs.readFileSync(path.join(here, "package.json"), "utf8"));
-const common = { license: base.license, description: base.description };
+// npm's provenance requires every package's repository to be the one that built it.
+const common = { license: base.license, description: base.description, repository: base.repository };
 
 for (const p of PLATFORMS) {
   const version = `${args.version}-${p.suffix}`;

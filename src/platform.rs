@@ -4,9 +4,10 @@
 //!
 //! Two programs look for a home directory, and they do not agree on Windows:
 //! - Codex takes `~/.codex` from the `dirs` crate (`codex-rs/utils/home-dir/src/lib.rs`,
-//!   `find_codex_home`): `$HOME` on Linux and macOS, and on Windows the user's profile folder as Windows
-//!   itself reports it (the `Profile` known folder; `HOME` plays no part), which is what `USERPROFILE`
-//!   names.
+//!   `find_codex_home`): `$HOME` on Linux and macOS (the password database's home when `HOME` is unset
+//!   or empty, which the doctor does not read: it then knows no home), and on Windows the user's
+//!   profile folder as Windows itself reports it (the `Profile` known folder; `HOME` plays no part),
+//!   which is what `USERPROFILE` names.
 //! - The AWS SDK finds `~/.aws` by `HOME` on every platform, then on Windows `USERPROFILE`, then
 //!   `HOMEDRIVE` + `HOMEPATH` (aws-runtime `fs_util::home_dir`). Git Bash or Cygwin set `HOME` on
 //!   Windows, and then the two homes can differ.

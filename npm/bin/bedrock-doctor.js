@@ -7,6 +7,7 @@
 
 const { spawn } = require("node:child_process");
 const fs = require("node:fs");
+const os = require("node:os");
 const path = require("node:path");
 const { NAME, platformFor, aliasOf, binaryPath } = require("../lib/platforms.js");
 
@@ -50,33 +51,31 @@ function locate() {
 
 const binary = locate();
 
-// A signal sent to this process alone (a process manager's SIGTERM, say) reaches the binary too;
-// Ctrl-C in a terminal already signals both, and the binary decides what it means. The handlers are
-// in place before the binary starts: a signal in between would otherwise kill this process alone.
-const forwarded = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
+// POSIX: a signal sent to this process alone (a process manager's SIGTERM, say) reaches the binary
+// too. Ctrl-C in a terminal signals the whole foreground group, so the binary then gets SIGINT twice;
+// its default action is the same either way. The handlers are in place before the binary starts: a
+// signal in between would otherwise kill this process alone.
+// Windows has no signals to forward: Node's child.kill() there is TerminateProcess (exit 1, which
+// would read as "failures found"), and Ctrl-C already reaches the binary through the console.
+const forwarded = process.platform === "win32" ? [] : ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
 let child = null;
 const pending = [];
 const forward = (signal) => {
   if (child === null) pending.push(signal);
   else if (child.exitCode === null && child.signalCode === null) child.kill(signal);
 };
-for (const signal of forwarded) {
-  try {
-    process.on(signal, forward);
-  } catch {
-    // Windows has no SIGQUIT/SIGHUP handlers to install.
-  }
-}
+for (const signal of forwarded) process.on(signal, forward);
 child = spawn(binary, process.argv.slice(2), { stdio: "inherit" });
 for (const signal of pending) forward(signal);
 
 child.on("error", (err) => cannotRun(`cannot run ${binary}: ${err.message}`));
 child.on("exit", (code, signal) => {
   if (signal) {
-    // End the same way, so a parent sees "killed by SIGTERM", not an exit code.
+    // End the same way, so a parent sees "killed by SIGTERM", not an exit code; where the signal does
+    // not end Node (SIGPIPE, SIGUSR1), the shell's convention for it.
     for (const s of forwarded) process.removeAllListeners(s);
     process.kill(process.pid, signal);
-    return;
+    process.exit(128 + (os.constants.signals[signal] ?? 0));
   }
   process.exit(code ?? CANNOT_RUN);
 });

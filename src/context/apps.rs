@@ -62,6 +62,8 @@ pub struct Roots {
     pub applications: PathBuf,
     /// Windows: `%ProgramFiles%`, whose `WindowsApps` holds MSIX packages.
     pub program_files: PathBuf,
+    /// Windows: `%LOCALAPPDATA%`, whose `Packages` holds each installed MSIX package's per-user folder.
+    pub local_app_data: Option<PathBuf>,
 }
 
 impl Roots {
@@ -76,6 +78,7 @@ impl Roots {
             home: home.map(Path::to_path_buf),
             applications: PathBuf::from("/Applications"),
             program_files,
+            local_app_data: env.get(env_vars::LOCALAPPDATA).filter(|p| !p.is_empty()).map(PathBuf::from),
         }
     }
 }
@@ -99,7 +102,9 @@ pub fn scan(roots: &Roots) -> Vec<AppInstall> {
     let mut found = Vec::new();
     let platform = roots.platform;
     if platform == Platform::Windows {
-        found.extend(msix_app(&roots.program_files));
+        found.extend(
+            msix_app(&roots.program_files).or_else(|| roots.local_app_data.as_deref().and_then(msix_data_folder)),
+        );
     }
     let Some(home) = roots.home.as_deref() else { return found };
     for (kind, rel) in EDITOR_DIRS {
@@ -156,6 +161,22 @@ fn msix_app(program_files: &Path) -> Option<AppInstall> {
             Some(AppInstall { kind: DESKTOP_APP, path, version, problem: None, binary })
         })
         .max_by(|a, b| a.semver().cmp(&b.semver()).then_with(|| a.path.cmp(&b.path)))
+}
+
+/// The Windows desktop app when `WindowsApps` cannot be listed, which is the rule: its ACL lets only
+/// administrators and packaged apps list it. Windows gives every installed MSIX package a per-user
+/// folder named by its family name (`<name>_<publisher id>`) under `%LOCALAPPDATA%\Packages`, and that
+/// one can be read: the app is there, but its version and binary are not known, and the report says so.
+fn msix_data_folder(local_app_data: &Path) -> Option<AppInstall> {
+    let path = local_app_data.join("Packages").join(format!("{MSIX_NAME}_{MSIX_PUBLISHER_ID}"));
+    if !path.is_dir() {
+        return None;
+    }
+    let problem = format!(
+        "it is installed ({} exists), but its version is recorded under %ProgramFiles%\\WindowsApps, which only administrators can list; `Get-AppxPackage -Name {MSIX_NAME}` shows it",
+        path.display()
+    );
+    Some(AppInstall { kind: DESKTOP_APP, path, version: String::new(), problem: Some(problem), binary: None })
 }
 
 /// `Version` of the `<Identity>` element of an AppxManifest.xml, when it is the Codex package's.
@@ -262,6 +283,7 @@ mod tests {
             home: Some(dir.join("home")),
             applications: dir.join("Applications"),
             program_files: dir.join("Program Files"),
+            local_app_data: Some(dir.join("AppData/Local")),
         }
     }
 
@@ -351,6 +373,29 @@ mod tests {
         // Only Windows has MSIX packages.
         assert_eq!(scan(&roots(Platform::Linux, dir.path())), Vec::new());
         assert_eq!(scan(&roots(Platform::MacOs, dir.path())), Vec::new());
+    }
+
+    #[test]
+    fn when_windowsapps_cannot_be_listed_the_per_user_folder_shows_the_app_without_a_version() {
+        let dir = tempfile::tempdir().unwrap();
+        // No WindowsApps (as for a user who may not list it); the package's per-user folder exists.
+        let data = dir.path().join("AppData/Local/Packages/OpenAI.Codex_2p2nqsd0c76g0");
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::create_dir_all(dir.path().join("AppData/Local/Packages/OpenAI.Codex_someoneelse00")).unwrap();
+        let found = scan(&roots(Platform::Windows, dir.path()));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].kind, found[0].version.as_str(), &found[0].path), (DESKTOP_APP, "", &data));
+        assert_eq!(found[0].binary, None);
+        assert!(found[0].problem.as_deref().is_some_and(|p| p.contains("Get-AppxPackage")), "{found:?}");
+        // A listable WindowsApps wins: its version is known.
+        std::fs::create_dir_all(
+            dir.path().join("Program Files/WindowsApps/OpenAI.Codex_26.429.30905.0_x64__2p2nqsd0c76g0"),
+        )
+        .unwrap();
+        let found = scan(&roots(Platform::Windows, dir.path()));
+        assert_eq!((found.len(), found[0].version.as_str()), (1, "26.429.30905.0"));
+        // Not on other platforms.
+        assert_eq!(scan(&roots(Platform::Linux, dir.path())), Vec::new());
     }
 
     #[test]

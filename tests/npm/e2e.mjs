@@ -69,61 +69,56 @@ check(
   `dist: ${distTargets.join(", ")}`,
 );
 
-// 1. Pack: the real binary for this platform, a placeholder for the others.
-const placeholder = path.join(work, "placeholder");
-fs.writeFileSync(placeholder, "#!/bin/sh\necho 'placeholder binary: npm installed the wrong platform' >&2\nexit 99\n");
-const packArgs = [path.join(root, "npm/pack.mjs"), "--version", version, "--out", path.join(work, "dist")];
-for (const p of PLATFORMS) packArgs.push("--binary", `${p.triple}=${p === here ? binary : placeholder}`);
-const packed = execFileSync(process.execPath, packArgs, { encoding: "utf8", timeout: LIMIT })
-  .trim()
-  .split("\n")
-  .map((line) => JSON.parse(line));
-check(packed.length === 7, "pack.mjs makes six platform packages and the main package", JSON.stringify(packed));
-check(
-  packed.at(-1).tag === "latest" && packed.slice(0, 6).every((p, i) => p.tag === PLATFORMS[i].suffix),
-  "platform packages are tagged by platform, only the main package is `latest`",
-);
-
-// 2. A loopback registry: one packument (every version of `bedrock-doctor`) and the tarballs.
-const tarballs = new Map(); // URL path -> file
+// 1. A loopback npm registry: GET of the packument (every version of `bedrock-doctor`) and of the
+// tarballs, and PUT of a new version, as `npm publish` sends it, with the token checked.
+const TOKEN = "e2e-publish-token";
+const tarballs = new Map(); // URL path -> bytes
 const versions = {};
 const distTags = {};
 const requests = [];
+const published = [];
 const server = http.createServer((req, res) => {
-  requests.push(decodeURIComponent(req.url));
-  const file = tarballs.get(req.url);
-  if (file) {
-    res.writeHead(200, { "content-type": "application/octet-stream" });
-    res.end(fs.readFileSync(file));
-  } else if (decodeURIComponent(req.url) === `/${NAME}`) {
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ name: NAME, "dist-tags": distTags, versions }));
-  } else {
-    res.writeHead(404, { "content-type": "application/json" });
-    res.end('{"error":"not found"}');
+  const url = decodeURIComponent(req.url);
+  requests.push(`${req.method} ${url}`);
+  const reply = (status, body, type = "application/json") => {
+    res.writeHead(status, { "content-type": type });
+    res.end(body);
+  };
+  if (req.method === "PUT" && url === `/${NAME}`) {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      if (req.headers.authorization !== `Bearer ${TOKEN}`) return reply(401, '{"error":"no token"}');
+      const doc = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      for (const [v, manifest] of Object.entries(doc.versions ?? {})) {
+        if (versions[v]) return reply(403, `{"error":"cannot publish over ${v}"}`);
+        versions[v] = manifest;
+        published.push({ version: v, tags: Object.keys(doc["dist-tags"] ?? {}) });
+      }
+      for (const [name, a] of Object.entries(doc._attachments ?? {})) tarballs.set(`/${NAME}/-/${name}`, Buffer.from(a.data, "base64"));
+      Object.assign(distTags, doc["dist-tags"]);
+      reply(201, "{}");
+    });
+    return;
   }
+  const bytes = tarballs.get(url);
+  if (bytes) return reply(200, bytes, "application/octet-stream");
+  if (url === `/${NAME}` && Object.keys(versions).length) {
+    return reply(200, JSON.stringify({ name: NAME, "dist-tags": distTags, versions }));
+  }
+  reply(404, '{"error":"not found"}');
 });
 await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
 const registry = `http://127.0.0.1:${server.address().port}/`;
-for (const { file, tag } of packed) {
-  const manifest = JSON.parse(execFileSync("tar", ["-xzOf", file, "package/package.json"], { encoding: "utf8" }));
-  const bytes = fs.readFileSync(file);
-  const urlPath = `/${NAME}/-/${path.basename(file)}`;
-  tarballs.set(urlPath, file);
-  versions[manifest.version] = {
-    ...manifest,
-    dist: {
-      tarball: `${registry.slice(0, -1)}${urlPath}`,
-      integrity: `sha512-${crypto.createHash("sha512").update(bytes).digest("base64")}`,
-      shasum: crypto.createHash("sha1").update(bytes).digest("hex"),
-    },
-  };
-  distTags[tag] = manifest.version;
-}
 
 // npm's configuration: this registry, a cache of our own, nothing from the user's or global config.
 const npmrc = path.join(work, "npmrc");
-fs.writeFileSync(npmrc, `registry=${registry}\ncache=${path.join(work, "cache")}\naudit=false\nfund=false\nupdate-notifier=false\n`);
+const useCache = (name) =>
+  fs.writeFileSync(
+    npmrc,
+    `registry=${registry}\n${registry.replace(/^http:/, "")}:_authToken=${TOKEN}\ncache=${path.join(work, name)}\naudit=false\nfund=false\nupdate-notifier=false\n`,
+  );
+useCache("publisher-cache");
 const emptyrc = path.join(work, "empty-npmrc");
 fs.writeFileSync(emptyrc, "");
 const npmEnv = { ...process.env, npm_config_userconfig: npmrc, npm_config_globalconfig: emptyrc, NO_COLOR: "1" };
@@ -147,6 +142,85 @@ const emptyDir = (name) => {
   fs.mkdirSync(dir);
   return dir;
 };
+const YAML = createRequire(path.join(root, ".tools/workflows/node_modules/noop.js"))("yaml");
+
+// 2. Publish as the release does: the release's archives in cargo-dist's layout (a folder per target
+// with the binary and the docs, .tar.xz or .zip, a `<hash> *<file>` .sha256 beside each), then the
+// run steps of .github/workflows/publish-npm.yml, as a runner runs them, against this registry.
+// This machine's binary is the real one; the other five are a placeholder npm must never install.
+const checkout = emptyDir("checkout");
+fs.symlinkSync(path.join(root, "npm"), path.join(checkout, "npm"));
+const archives = path.join(checkout, "archives");
+fs.mkdirSync(archives);
+const placeholder = "#!/bin/sh\necho 'placeholder binary: npm installed the wrong platform' >&2\nexit 99\n";
+for (const p of PLATFORMS) {
+  const dirName = `${NAME}-${p.triple}`;
+  const dir = path.join(work, "stage", dirName);
+  fs.mkdirSync(dir, { recursive: true });
+  const exe = path.join(dir, p.os === "win32" ? `${NAME}.exe` : NAME);
+  if (p === here) fs.copyFileSync(binary, exe);
+  else fs.writeFileSync(exe, placeholder);
+  fs.chmodSync(exe, 0o755);
+  fs.copyFileSync(path.join(root, "README.md"), path.join(dir, "README.md"));
+  const archive = `${dirName}${p.os === "win32" ? ".zip" : ".tar.xz"}`;
+  if (p.os === "win32") execFileSync("zip", ["-qj", path.join(archives, archive), ...fs.readdirSync(dir).map((f) => path.join(dir, f))]);
+  // The fastest xz preset: the debug binary CI packs is ~100 MB, and the ratio is not under test.
+  else execFileSync("tar", ["-cJf", path.join(archives, archive), "-C", path.dirname(dir), dirName], { env: { ...process.env, XZ_OPT: "-0 -T0" } });
+  const hash = crypto.createHash("sha256").update(fs.readFileSync(path.join(archives, archive))).digest("hex");
+  fs.writeFileSync(path.join(archives, `${archive}.sha256`), `${hash} *${archive}\n`);
+}
+const publishJob = Object.values(YAML.parse(fs.readFileSync(path.join(root, ".github/workflows/publish-npm.yml"), "utf8")).jobs)[0];
+const runWorkflowSteps = async (names, env) => {
+  const results = {};
+  for (const name of names) {
+    const step = publishJob.steps.find((s) => s.name === name);
+    if (!step?.run) {
+      results[name] = { status: -1, out: `no run step named ${name}` };
+      break;
+    }
+    const script = path.join(work, "workflow-step.sh");
+    fs.writeFileSync(script, step.run);
+    // GitHub's invocation of a bash `run:` on Linux runners; the job's and the step's own env, the
+    // secrets and OIDC a runner would give left out.
+    const r = await run("bash", ["--noprofile", "--norc", "-eo", "pipefail", script], { cwd: checkout, env: { ...npmEnv, ...env } });
+    results[name] = r;
+    if (r.status !== 0) break;
+  }
+  return results;
+};
+const PACK = ["Verify checksums and unpack", "Pack"];
+const PUBLISH = "Publish (platform packages first, then the main package)";
+const steps = await runWorkflowSteps([...PACK, PUBLISH], { VERSION: version, NPM_CONFIG_PROVENANCE: "false" });
+for (const name of [...PACK, PUBLISH]) {
+  check(steps[name]?.status === 0, `publish-npm.yml: "${name}" succeeds`, steps[name]?.out);
+}
+const packed = fs.existsSync(path.join(checkout, "npm-dist/packed.jsonl"))
+  ? fs.readFileSync(path.join(checkout, "npm-dist/packed.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l))
+  : [];
+check(packed.length === 7, "pack.mjs makes six platform packages and the main package", JSON.stringify(packed));
+const order = published.map((p) => p.version);
+const wantOrder = [...PLATFORMS.map((p) => `${version}-${p.suffix}`), version];
+check(order.join() === wantOrder.join(), "the platform packages are published first, the main package last", order.join(", "));
+check(
+  published.every((p) => p.tags.length === 1 && p.tags[0] === (p.version === version ? "latest" : p.version.slice(version.length + 1))) &&
+    distTags.latest === version,
+  "each platform version has its platform tag; only the main package is `latest`",
+  JSON.stringify(published),
+);
+check(
+  Object.values(versions).every((m) => m.repository?.url?.includes("github.com/bedrock-doctor/bedrock-doctor")),
+  "every package names the repository (npm provenance refuses one that does not)",
+);
+const again = await runWorkflowSteps([PUBLISH], { VERSION: version, NPM_CONFIG_PROVENANCE: "false" });
+check(
+  again[PUBLISH]?.status === 0 && published.length === 7 && (again[PUBLISH].out.match(/is already published/g) ?? []).length === 7,
+  "a re-run of the publish step skips the seven versions already published",
+  again[PUBLISH]?.out,
+);
+// What follows is a user's install: a cache of its own (npm publish leaves the tarballs in the
+// publisher's), and a fresh request log.
+useCache("user-cache");
+requests.length = 0;
 
 // 3. npm install into an empty folder.
 const project = emptyDir("project");
@@ -160,8 +234,8 @@ check(
   `installed: ${installed.map(aliasOf).join(", ")}`,
 );
 const fetched = requests.filter((r) => r.endsWith(".tgz")).sort();
-const expected = [`/${NAME}/-/${NAME}-${version}-${here.suffix}.tgz`, `/${NAME}/-/${NAME}-${version}.tgz`].sort();
-check(fetched.join() === expected.join(), "npm fetched the main tarball and this platform's only", fetched.join(", "));
+const expected = [`GET /${NAME}/-/${NAME}-${version}-${here.suffix}.tgz`, `GET /${NAME}/-/${NAME}-${version}.tgz`].sort();
+check(fetched.join() === expected.join(), "npm fetched the main tarball and this platform's only", requests.join(", "));
 const shipped = path.join(modules, aliasOf(here), ...binaryPath(here));
 check(
   fs.existsSync(shipped) && (fs.statSync(shipped).mode & 0o111) !== 0,
@@ -213,10 +287,9 @@ check(
 // 7. The GitHub Action (action.yml), its `run` steps executed as a runner executes them (bash with
 // -e and pipefail, GITHUB_OUTPUT, GITHUB_PATH, RUNNER_TEMP), installing from the loopback registry.
 // `uses:` steps (the SARIF upload) cannot run here: their inputs are checked instead.
-const YAML = createRequire(path.join(root, ".tools/workflows/node_modules/noop.js"))("yaml");
 const action = YAML.parse(fs.readFileSync(path.join(root, "action.yml"), "utf8"));
 const templates = path.join(root, "tests/npm/templates");
-const runAction = async (given) => {
+const runAction = async (given, runnerEnv = {}) => {
   const runner = fs.mkdtempSync(path.join(work, "runner-"));
   const inputs = Object.fromEntries(Object.entries(action.inputs).map(([k, v]) => [k, v.default ?? ""]));
   Object.assign(inputs, given);
@@ -252,6 +325,9 @@ const runAction = async (given) => {
       RUNNER_TEMP: runner,
       GITHUB_OUTPUT: outFile,
       GITHUB_PATH: pathFile,
+      // The action's own checkout: this repository, whose Cargo.toml version was just published.
+      GITHUB_ACTION_PATH: root,
+      ...runnerEnv,
       ...Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, expand(v)])),
     };
     // GitHub's own invocation for `shell: bash`.
@@ -269,8 +345,12 @@ const runAction = async (given) => {
   return { steps, outputs: Object.fromEntries(Object.entries(action.outputs).map(([k, v]) => [k, value(v.value)])) };
 };
 const statusOf = (run, name) => run.steps.find((s) => s.name === name);
-const bad = await runAction({ paths: `${path.join(templates, "bad")}\n`, version });
-check(statusOf(bad, "Install bedrock-doctor")?.status === 0, "action: installs bedrock-doctor from npm", statusOf(bad, "Install bedrock-doctor")?.out);
+const bad = await runAction({ paths: `${path.join(templates, "bad")}\n` });
+check(
+  statusOf(bad, "Install bedrock-doctor")?.status === 0 && statusOf(bad, "Install bedrock-doctor").out.includes(`${NAME} ${version}`),
+  `action: installs the version of its own Cargo.toml (${version}) from npm`,
+  statusOf(bad, "Install bedrock-doctor")?.out,
+);
 check(statusOf(bad, "Lint")?.status === 0, "action: the lint step survives exit 1 (bash -e) to write its outputs", statusOf(bad, "Lint")?.out);
 check(bad.outputs["exit-code"] === "1", "action: output exit-code is 1 for a failing template", JSON.stringify(bad.outputs));
 let sarif = null;
@@ -287,6 +367,15 @@ check(/::error/.test(statusOf(bad, "Lint")?.out ?? ""), "action: annotations are
 const good = await runAction({ paths: path.join(templates, "good"), version, "upload-sarif": "false" });
 check(good.outputs["exit-code"] === "0" && statusOf(good, "Verdict")?.status === 0, "action: a clean template passes", JSON.stringify(good.steps));
 check(!good.steps.some((s) => s.uses), "action: upload-sarif: false skips the upload");
+const ahead = fs.mkdtempSync(path.join(work, "ahead-"));
+fs.writeFileSync(path.join(ahead, "Cargo.toml"), '[package]\nname = "bedrock-doctor"\nversion = "99.0.0"\n');
+const branch = await runAction({ paths: path.join(templates, "good"), "upload-sarif": "false" }, { GITHUB_ACTION_PATH: ahead });
+const branchInstall = statusOf(branch, "Install bedrock-doctor")?.out ?? "";
+check(
+  branchInstall.includes("99.0.0 (this action's version) is not on npm") && branchInstall.includes(`${NAME} ${version}`),
+  "action: from a branch ahead of the last release, the latest release is installed, with a notice",
+  branchInstall,
+);
 const missing = await runAction({ paths: path.join(templates, "nowhere"), version });
 check(statusOf(missing, "Lint")?.status === 2, "action: a path that does not exist ends the job with exit 2", JSON.stringify(missing.steps));
 server.close();
@@ -301,14 +390,15 @@ const script = path.join(signalPkg, ...binaryPath(here));
 fs.mkdirSync(path.dirname(script), { recursive: true });
 fs.writeFileSync(
   script,
-  '#!/bin/sh\nif [ "$1" = die ]; then kill -TERM $$; sleep 5; fi\ntrap \'exit 42\' TERM\necho ready\nsleep 30 & wait\n',
+  // The sleep does not hold the test's stdout pipe: the test waits for the launcher, not for it.
+  '#!/bin/sh\nif [ "$1" = die ]; then kill -TERM $$; sleep 5; fi\ntrap \'exit 42\' TERM\necho ready\nsleep 30 >/dev/null & wait\n',
 );
 fs.chmodSync(script, 0o755);
 const signalled = await new Promise((resolve) => {
   const child = spawn(process.execPath, [path.join(signalPkg, "bin/bedrock-doctor.js")], { stdio: ["ignore", "pipe", "inherit"] });
   const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
   child.stdout.once("data", () => child.kill("SIGTERM"));
-  child.on("close", (status, signal) => {
+  child.on("exit", (status, signal) => {
     clearTimeout(timer);
     resolve({ status, signal });
   });
