@@ -3,6 +3,14 @@
 //! Reading a variable by a string literal elsewhere is a bug: the list below is what `README.md`
 //! documents as "what it reads".
 
+use std::collections::BTreeMap;
+
+/// A variable's value in an environment snapshot, unless it is unset or empty: for the variables read
+/// this way an empty value means the same as none (Codex's home, the cache and temp roots, PATH, …).
+pub fn non_empty<'a>(env: &'a BTreeMap<String, String>, key: &str) -> Option<&'a str> {
+    env.get(key).map(String::as_str).filter(|v| !v.is_empty())
+}
+
 /// Where Codex keeps `config.toml`, `.env` and `auth.json` (default `~/.codex`).
 pub const CODEX_HOME: &str = "CODEX_HOME";
 /// The user's home directory.

@@ -59,7 +59,7 @@ impl Platform {
     /// environment does not name one.
     pub fn codex_user_home(self, env: &BTreeMap<String, String>) -> Option<PathBuf> {
         let var = if self == Platform::Windows { env_vars::USERPROFILE } else { env_vars::HOME };
-        non_empty(env, var).map(PathBuf::from)
+        env_vars::non_empty(env, var).map(PathBuf::from)
     }
 
     /// The home directory the AWS SDK puts `.aws` under (see the module documentation). A variable that
@@ -100,10 +100,6 @@ impl Platform {
         }
         [".com", ".exe", ".bat", ".cmd"].iter().map(|ext| format!("{name}{ext}")).collect()
     }
-}
-
-fn non_empty<'a>(env: &'a BTreeMap<String, String>, key: &str) -> Option<&'a str> {
-    env.get(key).map(String::as_str).filter(|v| !v.is_empty())
 }
 
 #[cfg(test)]

@@ -92,15 +92,14 @@ fn run(ctx: &Session) -> Outcome {
         }
     }
     out.set("overrides_shell", overrides);
-    let holds_secret = dotenv.pairs.iter().any(|(k, _)| looks_secret_name(k));
-    if let Some(mode) = dotenv.source.mode.filter(|_| ctx.platform.has_unix_modes()) {
+    if let Some(mode) = judged_mode(ctx) {
         out.set("mode", format!("{mode:04o}"));
-        if holds_secret && mode & 0o077 != 0 {
-            out.push(
-                Finding::warn(format!("{path} holds secrets but is mode {mode:04o}: other users can read it"))
-                    .fix(format!("chmod 600 {path}")),
-            );
-        }
+    }
+    if let Some(mode) = exposed_mode(ctx) {
+        out.push(
+            Finding::warn(format!("{path} holds secrets but is mode {mode:04o}: other users can read it"))
+                .fix(format!("chmod 600 {path}")),
+        );
     }
     if !ctx.apps.is_empty() {
         let shell_only: Vec<&str> = relied_on(ctx)
@@ -126,20 +125,30 @@ fn run(ctx: &Session) -> Outcome {
     out
 }
 
-/// A `.env` holding secrets that others can read is made private (mode 0600; safe). Not on Windows,
-/// where the mode is not what decides who can read it.
+/// `.env`'s mode where a mode decides who can read the file: macOS and Linux, not Windows (ACLs).
+fn judged_mode(ctx: &Session) -> Option<u32> {
+    ctx.dotenv.source.mode.filter(|_| ctx.platform.has_unix_modes())
+}
+
+/// That mode when `.env` holds secrets and others can read it: what the warning reports and what
+/// `fix` repairs, decided once so the two cannot disagree.
+fn exposed_mode(ctx: &Session) -> Option<u32> {
+    let holds_secret = ctx.dotenv.pairs.iter().any(|(k, _)| looks_secret_name(k));
+    judged_mode(ctx).filter(|mode| holds_secret && mode & 0o077 != 0)
+}
+
+/// A `.env` holding secrets that others can read is made private (mode 0600; safe).
 fn fixes(ctx: &Session, _options: &FixOptions) -> Vec<Fix> {
-    let dotenv = &ctx.dotenv;
-    let holds_secret = dotenv.pairs.iter().any(|(k, _)| looks_secret_name(k));
-    match dotenv.source.mode.filter(|_| ctx.platform.has_unix_modes()) {
-        Some(mode) if holds_secret && mode & 0o077 != 0 => vec![Fix {
-            check: CheckId::CodexDotenv,
-            title: format!("chmod 600 {}", dotenv.source.path.display()),
-            safety: Safety::Safe,
-            requested: false,
-            changes: vec![Change::Chmod { file: dotenv.source.path.clone(), mode: 0o600 }],
-            note: None,
-        }],
-        _ => Vec::new(),
+    if exposed_mode(ctx).is_none() {
+        return Vec::new();
     }
+    let file = &ctx.dotenv.source.path;
+    vec![Fix {
+        check: CheckId::CodexDotenv,
+        title: format!("chmod 600 {}", file.display()),
+        safety: Safety::Safe,
+        requested: false,
+        changes: vec![Change::Chmod { file: file.clone(), mode: 0o600 }],
+        note: None,
+    }]
 }

@@ -69,16 +69,14 @@ pub struct Roots {
 impl Roots {
     /// The roots of a machine of `platform` with that environment.
     pub fn of(platform: Platform, home: Option<&Path>, env: &BTreeMap<String, String>) -> Roots {
-        let program_files = env
-            .get(env_vars::PROGRAMFILES)
-            .filter(|p| !p.is_empty())
+        let program_files = env_vars::non_empty(env, env_vars::PROGRAMFILES)
             .map_or_else(|| PathBuf::from(r"C:\Program Files"), PathBuf::from);
         Roots {
             platform,
             home: home.map(Path::to_path_buf),
             applications: PathBuf::from("/Applications"),
             program_files,
-            local_app_data: env.get(env_vars::LOCALAPPDATA).filter(|p| !p.is_empty()).map(PathBuf::from),
+            local_app_data: env_vars::non_empty(env, env_vars::LOCALAPPDATA).map(PathBuf::from),
         }
     }
 }

@@ -31,7 +31,7 @@ use sha1::{Digest, Sha1};
 use super::files::{FileRead, SourceFile};
 use super::subprocess::{self, Limits};
 use crate::codex::{MANTLE_PROVIDER, RUNTIME_PROVIDER};
-use crate::env_vars;
+use crate::env_vars::{self, non_empty};
 use crate::platform::Platform;
 
 /// How long reading the catalog may take. A warm run costs 20–50 ms, a cold one (the binary paged in
@@ -49,10 +49,6 @@ const CACHE_FORMAT: u32 = 1;
 /// At most this many models, each at most this long: anything else is not a Codex catalog.
 const MAX_MODELS: usize = 1000;
 const MAX_SLUG: usize = 128;
-
-fn non_empty<'a>(env: &'a BTreeMap<String, String>, key: &str) -> Option<&'a str> {
-    env.get(key).map(String::as_str).filter(|v| !v.is_empty())
-}
 
 /// The user's cache directory: `$XDG_CACHE_HOME` (when absolute, as the XDG spec requires) or
 /// `~/.cache` on Linux, `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows.

@@ -248,7 +248,7 @@ impl Context {
         let isolated = options.mode == Mode::Template;
         let home = platform.codex_user_home(&process_env);
         // Only the real environment decides where Codex's home is (reference §5.5).
-        let codex_home_env = process_env.get(env_vars::CODEX_HOME).filter(|h| !h.is_empty()).map(PathBuf::from);
+        let codex_home_env = env_vars::non_empty(&process_env, env_vars::CODEX_HOME).map(PathBuf::from);
         let codex_home_problem = match (&options.codex_home, &codex_home_env) {
             (None, Some(dir)) if !isolated => CodexHomeProblem::of(dir),
             _ => None,
