@@ -137,6 +137,13 @@ const run = (cmd, args, options) =>
     });
   });
 const npm = (args, cwd) => run("npm", args, { cwd, env: npmEnv });
+// A workflow's or the action's `run:` as a runner runs it with `shell: bash`: GitHub's own invocation.
+let scripts = 0;
+const runBashStep = (text, options) => {
+  const script = path.join(work, `step-${scripts++}.sh`);
+  fs.writeFileSync(script, text);
+  return run("bash", ["--noprofile", "--norc", "-eo", "pipefail", script], options);
+};
 const emptyDir = (name) => {
   const dir = path.join(work, name);
   fs.mkdirSync(dir);
@@ -178,11 +185,8 @@ const runWorkflowSteps = async (names, env) => {
       results[name] = { status: -1, out: `no run step named ${name}` };
       break;
     }
-    const script = path.join(work, "workflow-step.sh");
-    fs.writeFileSync(script, step.run);
-    // GitHub's invocation of a bash `run:` on Linux runners; the job's and the step's own env, the
-    // secrets and OIDC a runner would give left out.
-    const r = await run("bash", ["--noprofile", "--norc", "-eo", "pipefail", script], { cwd: checkout, env: { ...npmEnv, ...env } });
+    // The job's and the step's own env, the secrets and OIDC a runner would give, left out.
+    const r = await runBashStep(step.run, { cwd: checkout, env: { ...npmEnv, ...env } });
     results[name] = r;
     if (r.status !== 0) break;
   }
@@ -303,7 +307,6 @@ const runAction = async (given, runnerEnv = {}) => {
       if ((m = /^inputs\.([\w-]+)$/.exec(expr))) return inputs[m[1]];
       if ((m = /^inputs\.([\w-]+) == '([^']*)'$/.exec(expr))) return String(inputs[m[1]] === m[2]);
       if ((m = /^steps\.([\w-]+)\.outputs\.([\w-]+)$/.exec(expr))) return outputs[m[1]]?.[m[2]] ?? "";
-      if (expr === "github.action_ref") return "";
       throw new Error(`action.yml uses an expression this test cannot evaluate: ${expr}`);
     });
   for (const step of action.runs.steps) {
@@ -316,8 +319,6 @@ const runAction = async (given, runnerEnv = {}) => {
     const pathFile = path.join(runner, "path");
     fs.writeFileSync(outFile, "");
     if (!fs.existsSync(pathFile)) fs.writeFileSync(pathFile, "");
-    const script = path.join(runner, `step-${steps.length}.sh`);
-    fs.writeFileSync(script, step.run);
     const env = {
       ...npmEnv,
       HOME: home,
@@ -330,19 +331,17 @@ const runAction = async (given, runnerEnv = {}) => {
       ...runnerEnv,
       ...Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, expand(v)])),
     };
-    // GitHub's own invocation for `shell: bash`.
     // Asynchronous: the install step asks the registry that this process serves.
-    const r = await run("bash", ["--noprofile", "--norc", "-eo", "pipefail", script], { cwd: work, env });
+    const r = await runBashStep(step.run, { cwd: work, env });
     const stepOutputs = Object.fromEntries(
       fs.readFileSync(outFile, "utf8").split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
     );
     if (step.id) outputs[step.id] = stepOutputs;
     paths.unshift(...fs.readFileSync(pathFile, "utf8").split("\n").filter(Boolean).reverse());
-    steps.push({ name: step.name, status: r.status, out: (r.stdout ?? "") + (r.stderr ?? "") });
+    steps.push({ name: step.name, status: r.status, out: r.out });
     if (r.status !== 0) break; // a failed step ends the job
   }
-  const value = (expr) => expand(expr);
-  return { steps, outputs: Object.fromEntries(Object.entries(action.outputs).map(([k, v]) => [k, value(v.value)])) };
+  return { steps, outputs: Object.fromEntries(Object.entries(action.outputs).map(([k, v]) => [k, expand(v.value)])) };
 };
 const statusOf = (run, name) => run.steps.find((s) => s.name === name);
 const bad = await runAction({ paths: `${path.join(templates, "bad")}\n` });

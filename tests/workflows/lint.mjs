@@ -49,6 +49,13 @@ const accepted = (problem) => {
   return /^reusable workflow call "\$\/\.github\/workflows\/[A-Za-z0-9._-]+\.ya?ml" at "uses" is not following/.test(problem.message);
 };
 
+// Where a YAML node starts in its source, as [line, column] (1-based); [0, 0] when it has no range.
+function position(source, node) {
+  if (!node?.range) return [0, 0];
+  const before = source.slice(0, node.range[0]).split("\n");
+  return [before.length, before.at(-1).length + 1];
+}
+
 // A same-repository reusable workflow call (`$/` or `./`), checked against the called workflow.
 function checkLocalCalls(rel, text) {
   const doc = YAML.parseDocument(text);
@@ -56,8 +63,7 @@ function checkLocalCalls(rel, text) {
   for (const [id, job] of Object.entries(jobs)) {
     const m = /^(?:\$|\.)\/(\.github\/workflows\/[^@]+)$/.exec(job?.uses ?? "");
     if (!m) continue;
-    const node = doc.getIn(["jobs", id, "uses"], true);
-    const line = node?.range ? text.slice(0, node.range[0]).split("\n").length : 0;
+    const [line] = position(text, doc.getIn(["jobs", id, "uses"], true));
     const called = path.join(root, m[1]);
     if (!fs.existsSync(called)) {
       report(rel, line, 0, `job "${id}" calls ${m[1]}, which does not exist`, "workflow-call");
@@ -135,12 +141,7 @@ if (fs.existsSync(path.join(root, actionFile))) {
   const doc = YAML.parseDocument(source);
   for (const e of doc.errors) report(actionFile, e.linePos?.[0].line ?? 0, e.linePos?.[0].col ?? 0, e.message, "yaml");
   const action = doc.toJS() ?? {};
-  const at = (node) => {
-    if (!node?.range) return [0, 0];
-    const before = source.slice(0, node.range[0]).split("\n");
-    return [before.length, before.at(-1).length + 1];
-  };
-  const need = (ok, node, message) => ok || report(actionFile, ...at(node), message, "action");
+  const need = (ok, node, message) => ok || report(actionFile, ...position(source, node), message, "action");
   need(typeof action.name === "string" && action.name, null, "`name` is required");
   need(typeof action.description === "string" && action.description, null, "`description` is required");
   need(action.runs?.using === "composite", doc.getIn(["runs", "using"], true), "this check knows composite actions only");
