@@ -6,6 +6,10 @@
 //! [`runner`]; [`redact`] masks secrets and escapes control characters in the report, and [`render`]
 //! turns only that redacted report into text.
 
+// No `unsafe` anywhere (the effective environment is a value handed to aws-config and reqwest, never
+// written into the process): the compiler holds the crate to it. `clippy.toml` forbids `set_var`.
+#![forbid(unsafe_code)]
+
 pub mod bearer;
 pub mod catalog;
 pub mod checks;
